@@ -1,0 +1,265 @@
+//! Validation in one place, used by the phone before it queues a message and
+//! by the server before it stores one. Nothing here panics on any input.
+
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+use crate::limits::*;
+use crate::{
+    Alert, Cancel, EnrollRequest, Fix, Place, PositionBatch, Profile, ProtocolError, Reporter,
+    PROTOCOL_VERSION,
+};
+
+/// A message that can check itself against the current time (`now_ms`).
+pub trait Validate {
+    fn validate(&self, now_ms: i64) -> Result<(), ProtocolError>;
+}
+
+/// Parses and validates a message body: the version is checked first, so an
+/// unknown version gets its own clear error instead of a field error.
+pub fn decode<T: DeserializeOwned + Validate>(bytes: &[u8], now_ms: i64) -> Result<T, ProtocolError> {
+    #[derive(Deserialize)]
+    struct Versioned {
+        v: Option<serde_json::Value>,
+    }
+    let head: Versioned =
+        serde_json::from_slice(bytes).map_err(|e| ProtocolError::Malformed(describe(&e)))?;
+    match head.v {
+        None => return Err(ProtocolError::invalid("v", "missing")),
+        Some(v) => match v.as_u64() {
+            Some(n) if n == u64::from(PROTOCOL_VERSION) => {}
+            Some(n) => {
+                return Err(ProtocolError::UnsupportedVersion {
+                    found: n,
+                    supported: PROTOCOL_VERSION,
+                })
+            }
+            None => return Err(ProtocolError::invalid("v", "must be a whole number")),
+        },
+    }
+    let msg: T = serde_json::from_slice(bytes).map_err(|e| ProtocolError::Malformed(describe(&e)))?;
+    msg.validate(now_ms)?;
+    Ok(msg)
+}
+
+/// serde_json's messages may quote input values; keep only the category and
+/// the position so no personal data leaks into an error.
+fn describe(e: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let what = match e.classify() {
+        Category::Io => "unreadable input",
+        Category::Syntax => "not valid JSON",
+        Category::Data => "a field is missing, unknown or of the wrong type",
+        Category::Eof => "the JSON ends too early",
+    };
+    format!("{what} (line {}, column {})", e.line(), e.column())
+}
+
+fn check_version(v: u16) -> Result<(), ProtocolError> {
+    if v == PROTOCOL_VERSION {
+        Ok(())
+    } else {
+        Err(ProtocolError::UnsupportedVersion {
+            found: u64::from(v),
+            supported: PROTOCOL_VERSION,
+        })
+    }
+}
+
+/// A wall-clock time: after 2024, not far in the future, not absurdly old.
+pub fn check_time(field: &'static str, t_ms: i64, now_ms: i64) -> Result<(), ProtocolError> {
+    if t_ms < MIN_TIMESTAMP_MS {
+        return Err(ProtocolError::invalid(field, "before 2024: the clock is wrong"));
+    }
+    if t_ms > now_ms.saturating_add(MAX_FUTURE_SKEW_MS) {
+        return Err(ProtocolError::invalid(field, "in the future"));
+    }
+    if t_ms < now_ms.saturating_sub(MAX_AGE_MS) {
+        return Err(ProtocolError::invalid(field, "too old"));
+    }
+    Ok(())
+}
+
+/// Latitude and longitude finite, in range, and not the (0, 0) that broken
+/// location providers report.
+pub fn check_coordinates(lat: f64, lon: f64) -> Result<(), ProtocolError> {
+    if !lat.is_finite() || !(-90.0..=90.0).contains(&lat) {
+        return Err(ProtocolError::invalid("lat", "must be a finite number in [-90, 90]"));
+    }
+    if !lon.is_finite() || !(-180.0..=180.0).contains(&lon) {
+        return Err(ProtocolError::invalid("lon", "must be a finite number in [-180, 180]"));
+    }
+    if lat == 0.0 && lon == 0.0 {
+        return Err(ProtocolError::invalid("lat", "(0, 0) is not a real position"));
+    }
+    Ok(())
+}
+
+fn check_positive(field: &'static str, x: f64, max: f64) -> Result<(), ProtocolError> {
+    if !x.is_finite() || x <= 0.0 {
+        return Err(ProtocolError::invalid(field, "must be a finite number above 0"));
+    }
+    if x > max {
+        return Err(ProtocolError::invalid(field, "too large"));
+    }
+    Ok(())
+}
+
+fn check_text(field: &'static str, s: &str, max_chars: usize, required: bool) -> Result<(), ProtocolError> {
+    if required && s.trim().is_empty() {
+        return Err(ProtocolError::invalid(field, "must not be empty"));
+    }
+    if s.chars().count() > max_chars {
+        return Err(ProtocolError::invalid(field, "too long"));
+    }
+    if s.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(ProtocolError::invalid(field, "contains control characters"));
+    }
+    Ok(())
+}
+
+fn check_opt_text(field: &'static str, s: &Option<String>, max_chars: usize) -> Result<(), ProtocolError> {
+    match s {
+        Some(s) => check_text(field, s, max_chars, true),
+        None => Ok(()),
+    }
+}
+
+/// A phone number: 6 to 20 characters of digits, `+`, spaces and dashes.
+pub fn check_phone(field: &'static str, s: &str) -> Result<(), ProtocolError> {
+    check_text(field, s, MAX_PHONE_CHARS, true)?;
+    let digits = s.chars().filter(char::is_ascii_digit).count();
+    if digits < 6 || !s.chars().all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-')) {
+        return Err(ProtocolError::invalid(field, "must be a phone number"));
+    }
+    Ok(())
+}
+
+impl Validate for Fix {
+    fn validate(&self, now_ms: i64) -> Result<(), ProtocolError> {
+        check_coordinates(self.lat, self.lon)?;
+        check_positive("accuracy_m", self.accuracy_m, MAX_ACCURACY_M)?;
+        if let Some(alt) = self.altitude_m {
+            if !alt.is_finite() || !(-500.0..=9_000.0).contains(&alt) {
+                return Err(ProtocolError::invalid("altitude_m", "out of range"));
+            }
+        }
+        if let Some(speed) = self.speed_mps {
+            if !speed.is_finite() || !(0.0..=150.0).contains(&speed) {
+                return Err(ProtocolError::invalid("speed_mps", "out of range"));
+            }
+        }
+        if let Some(h) = self.heading_deg {
+            if !h.is_finite() || !(0.0..360.0).contains(&h) {
+                return Err(ProtocolError::invalid("heading_deg", "must be in [0, 360)"));
+            }
+        }
+        check_time("fixed_at_ms", self.fixed_at_ms, now_ms)
+    }
+}
+
+impl Validate for Place {
+    fn validate(&self, _now_ms: i64) -> Result<(), ProtocolError> {
+        check_text("place.name", &self.name, MAX_NAME_CHARS, true)?;
+        check_coordinates(self.lat, self.lon)?;
+        check_positive("place.radius_m", self.radius_m, MAX_ACCURACY_M)
+    }
+}
+
+impl Validate for Reporter {
+    fn validate(&self, _now_ms: i64) -> Result<(), ProtocolError> {
+        check_text("reporter.display_name", &self.display_name, MAX_NAME_CHARS, true)?;
+        check_phone("reporter.phone", &self.phone)?;
+        check_opt_text("reporter.organization", &self.organization, MAX_NAME_CHARS)?;
+        check_opt_text("reporter.plate", &self.plate, MAX_PLATE_CHARS)?;
+        check_opt_text("reporter.place", &self.place, MAX_NAME_CHARS)
+    }
+}
+
+impl Validate for Alert {
+    fn validate(&self, now_ms: i64) -> Result<(), ProtocolError> {
+        check_version(self.v)?;
+        if self.id.get_version_num() != 7 {
+            return Err(ProtocolError::invalid("id", "must be a UUIDv7"));
+        }
+        if self.device_id.is_nil() {
+            return Err(ProtocolError::invalid("device_id", "must not be nil"));
+        }
+        check_time("created_at_ms", self.created_at_ms, now_ms)?;
+        self.fix.validate(now_ms)?;
+        if self.fix.fixed_at_ms > self.created_at_ms.saturating_add(MAX_FUTURE_SKEW_MS) {
+            return Err(ProtocolError::invalid("fix.fixed_at_ms", "after the alert was created"));
+        }
+        self.reporter.validate(now_ms)?;
+        if matches!(self.battery_pct, Some(b) if b > 100) {
+            return Err(ProtocolError::invalid("battery_pct", "must be in [0, 100]"));
+        }
+        check_opt_text("note", &self.note, MAX_NOTE_CHARS)?;
+        check_text("app_version", &self.app_version, MAX_VERSION_CHARS, true)
+    }
+}
+
+impl Validate for PositionBatch {
+    fn validate(&self, now_ms: i64) -> Result<(), ProtocolError> {
+        check_version(self.v)?;
+        if self.device_id.is_nil() {
+            return Err(ProtocolError::invalid("device_id", "must not be nil"));
+        }
+        if self.updates.is_empty() {
+            return Err(ProtocolError::invalid("updates", "must not be empty"));
+        }
+        if self.updates.len() > MAX_BATCH {
+            return Err(ProtocolError::invalid("updates", "too many in one batch"));
+        }
+        for u in &self.updates {
+            if u.alert_id.get_version_num() != 7 {
+                return Err(ProtocolError::invalid("updates.alert_id", "must be a UUIDv7"));
+            }
+            u.fix.validate(now_ms)?;
+        }
+        Ok(())
+    }
+}
+
+impl Validate for Cancel {
+    fn validate(&self, now_ms: i64) -> Result<(), ProtocolError> {
+        check_version(self.v)?;
+        if self.alert_id.get_version_num() != 7 {
+            return Err(ProtocolError::invalid("alert_id", "must be a UUIDv7"));
+        }
+        if self.device_id.is_nil() {
+            return Err(ProtocolError::invalid("device_id", "must not be nil"));
+        }
+        check_time("cancelled_at_ms", self.cancelled_at_ms, now_ms)?;
+        check_opt_text("reason", &self.reason, MAX_NOTE_CHARS)
+    }
+}
+
+impl Validate for Profile {
+    fn validate(&self, now_ms: i64) -> Result<(), ProtocolError> {
+        check_text("profile.display_name", &self.display_name, MAX_NAME_CHARS, true)?;
+        if let Some(dni) = &self.dni {
+            if dni.len() != 8 || !dni.chars().all(|c| c.is_ascii_digit()) {
+                return Err(ProtocolError::invalid("profile.dni", "must be 8 digits"));
+            }
+        }
+        check_phone("profile.phone", &self.phone)?;
+        check_opt_text("profile.plate", &self.plate, MAX_PLATE_CHARS)?;
+        match &self.place {
+            Some(place) => place.validate(now_ms),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Validate for EnrollRequest {
+    fn validate(&self, now_ms: i64) -> Result<(), ProtocolError> {
+        check_version(self.v)?;
+        check_text("code", &self.code, MAX_CODE_CHARS, true)?;
+        if self.device_id.is_nil() {
+            return Err(ProtocolError::invalid("device_id", "must not be nil"));
+        }
+        crate::PublicKey::from_base64(&self.public_key)?;
+        self.profile.validate(now_ms)
+    }
+}
