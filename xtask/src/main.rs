@@ -1,1 +1,38 @@
-fn main() {}
+//! Auxilio's task runner. `cargo xtask demo` runs the dispatch centre with a
+//! simulated fleet; `cargo xtask test` runs every check CI runs. Both install
+//! what they need on a fresh Debian machine (or say exactly what is missing).
+
+mod install;
+mod steps;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  demo    the dispatch centre with a simulated fleet, on embedded SQLite
+          (extra arguments go to `auxilio-server demo`)
+  test    every check CI runs: fmt, clippy, Rust tests, mobile targets, UI, browser
+  bench   the benchmarks behind BENCHMARKS.md
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("demo") => steps::demo(&args[1..]),
+        Some("test") => steps::test(),
+        Some("bench") => steps::bench(),
+        _ => {
+            eprint!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
