@@ -9,7 +9,10 @@ pub enum ProtocolError {
     #[error("unsupported protocol version {found} (this side speaks {supported})")]
     UnsupportedVersion { found: u64, supported: u16 },
     #[error("invalid field `{field}`: {reason}")]
-    Invalid { field: &'static str, reason: &'static str },
+    Invalid {
+        field: &'static str,
+        reason: &'static str,
+    },
     #[error("bad signature")]
     BadSignature,
     #[error("bad key: {0}")]

@@ -79,7 +79,8 @@ impl std::fmt::Debug for DeviceKey {
 }
 
 fn getrandom_fill(buf: &mut [u8]) -> Result<(), ProtocolError> {
-    getrandom::getrandom(buf).map_err(|_| ProtocolError::BadKey("the system random generator failed"))
+    getrandom::getrandom(buf)
+        .map_err(|_| ProtocolError::BadKey("the system random generator failed"))
 }
 
 /// A device's public key.

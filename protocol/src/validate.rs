@@ -17,7 +17,10 @@ pub trait Validate {
 
 /// Parses and validates a message body: the version is checked first, so an
 /// unknown version gets its own clear error instead of a field error.
-pub fn decode<T: DeserializeOwned + Validate>(bytes: &[u8], now_ms: i64) -> Result<T, ProtocolError> {
+pub fn decode<T: DeserializeOwned + Validate>(
+    bytes: &[u8],
+    now_ms: i64,
+) -> Result<T, ProtocolError> {
     #[derive(Deserialize)]
     struct Versioned {
         v: Option<serde_json::Value>,
@@ -37,7 +40,8 @@ pub fn decode<T: DeserializeOwned + Validate>(bytes: &[u8], now_ms: i64) -> Resu
             None => return Err(ProtocolError::invalid("v", "must be a whole number")),
         },
     }
-    let msg: T = serde_json::from_slice(bytes).map_err(|e| ProtocolError::Malformed(describe(&e)))?;
+    let msg: T =
+        serde_json::from_slice(bytes).map_err(|e| ProtocolError::Malformed(describe(&e)))?;
     msg.validate(now_ms)?;
     Ok(msg)
 }
@@ -69,7 +73,10 @@ fn check_version(v: u16) -> Result<(), ProtocolError> {
 /// A wall-clock time: after 2024, not far in the future, not absurdly old.
 pub fn check_time(field: &'static str, t_ms: i64, now_ms: i64) -> Result<(), ProtocolError> {
     if t_ms < MIN_TIMESTAMP_MS {
-        return Err(ProtocolError::invalid(field, "before 2024: the clock is wrong"));
+        return Err(ProtocolError::invalid(
+            field,
+            "before 2024: the clock is wrong",
+        ));
     }
     if t_ms > now_ms.saturating_add(MAX_FUTURE_SKEW_MS) {
         return Err(ProtocolError::invalid(field, "in the future"));
@@ -84,20 +91,32 @@ pub fn check_time(field: &'static str, t_ms: i64, now_ms: i64) -> Result<(), Pro
 /// location providers report.
 pub fn check_coordinates(lat: f64, lon: f64) -> Result<(), ProtocolError> {
     if !lat.is_finite() || !(-90.0..=90.0).contains(&lat) {
-        return Err(ProtocolError::invalid("lat", "must be a finite number in [-90, 90]"));
+        return Err(ProtocolError::invalid(
+            "lat",
+            "must be a finite number in [-90, 90]",
+        ));
     }
     if !lon.is_finite() || !(-180.0..=180.0).contains(&lon) {
-        return Err(ProtocolError::invalid("lon", "must be a finite number in [-180, 180]"));
+        return Err(ProtocolError::invalid(
+            "lon",
+            "must be a finite number in [-180, 180]",
+        ));
     }
     if lat == 0.0 && lon == 0.0 {
-        return Err(ProtocolError::invalid("lat", "(0, 0) is not a real position"));
+        return Err(ProtocolError::invalid(
+            "lat",
+            "(0, 0) is not a real position",
+        ));
     }
     Ok(())
 }
 
 fn check_positive(field: &'static str, x: f64, max: f64) -> Result<(), ProtocolError> {
     if !x.is_finite() || x <= 0.0 {
-        return Err(ProtocolError::invalid(field, "must be a finite number above 0"));
+        return Err(ProtocolError::invalid(
+            field,
+            "must be a finite number above 0",
+        ));
     }
     if x > max {
         return Err(ProtocolError::invalid(field, "too large"));
@@ -105,7 +124,12 @@ fn check_positive(field: &'static str, x: f64, max: f64) -> Result<(), ProtocolE
     Ok(())
 }
 
-fn check_text(field: &'static str, s: &str, max_chars: usize, required: bool) -> Result<(), ProtocolError> {
+fn check_text(
+    field: &'static str,
+    s: &str,
+    max_chars: usize,
+    required: bool,
+) -> Result<(), ProtocolError> {
     if required && s.trim().is_empty() {
         return Err(ProtocolError::invalid(field, "must not be empty"));
     }
@@ -118,7 +142,11 @@ fn check_text(field: &'static str, s: &str, max_chars: usize, required: bool) ->
     Ok(())
 }
 
-fn check_opt_text(field: &'static str, s: &Option<String>, max_chars: usize) -> Result<(), ProtocolError> {
+fn check_opt_text(
+    field: &'static str,
+    s: &Option<String>,
+    max_chars: usize,
+) -> Result<(), ProtocolError> {
     match s {
         Some(s) => check_text(field, s, max_chars, true),
         None => Ok(()),
@@ -129,7 +157,11 @@ fn check_opt_text(field: &'static str, s: &Option<String>, max_chars: usize) -> 
 pub fn check_phone(field: &'static str, s: &str) -> Result<(), ProtocolError> {
     check_text(field, s, MAX_PHONE_CHARS, true)?;
     let digits = s.chars().filter(char::is_ascii_digit).count();
-    if digits < 6 || !s.chars().all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-')) {
+    if digits < 6
+        || !s
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-'))
+    {
         return Err(ProtocolError::invalid(field, "must be a phone number"));
     }
     Ok(())
@@ -168,7 +200,12 @@ impl Validate for Place {
 
 impl Validate for Reporter {
     fn validate(&self, _now_ms: i64) -> Result<(), ProtocolError> {
-        check_text("reporter.display_name", &self.display_name, MAX_NAME_CHARS, true)?;
+        check_text(
+            "reporter.display_name",
+            &self.display_name,
+            MAX_NAME_CHARS,
+            true,
+        )?;
         check_phone("reporter.phone", &self.phone)?;
         check_opt_text("reporter.organization", &self.organization, MAX_NAME_CHARS)?;
         check_opt_text("reporter.plate", &self.plate, MAX_PLATE_CHARS)?;
@@ -188,7 +225,10 @@ impl Validate for Alert {
         check_time("created_at_ms", self.created_at_ms, now_ms)?;
         self.fix.validate(now_ms)?;
         if self.fix.fixed_at_ms > self.created_at_ms.saturating_add(MAX_FUTURE_SKEW_MS) {
-            return Err(ProtocolError::invalid("fix.fixed_at_ms", "after the alert was created"));
+            return Err(ProtocolError::invalid(
+                "fix.fixed_at_ms",
+                "after the alert was created",
+            ));
         }
         self.reporter.validate(now_ms)?;
         if matches!(self.battery_pct, Some(b) if b > 100) {
@@ -213,7 +253,10 @@ impl Validate for PositionBatch {
         }
         for u in &self.updates {
             if u.alert_id.get_version_num() != 7 {
-                return Err(ProtocolError::invalid("updates.alert_id", "must be a UUIDv7"));
+                return Err(ProtocolError::invalid(
+                    "updates.alert_id",
+                    "must be a UUIDv7",
+                ));
             }
             u.fix.validate(now_ms)?;
         }
@@ -237,7 +280,12 @@ impl Validate for Cancel {
 
 impl Validate for Profile {
     fn validate(&self, now_ms: i64) -> Result<(), ProtocolError> {
-        check_text("profile.display_name", &self.display_name, MAX_NAME_CHARS, true)?;
+        check_text(
+            "profile.display_name",
+            &self.display_name,
+            MAX_NAME_CHARS,
+            true,
+        )?;
         if let Some(dni) = &self.dni {
             if dni.len() != 8 || !dni.chars().all(|c| c.is_ascii_digit()) {
                 return Err(ProtocolError::invalid("profile.dni", "must be 8 digits"));
