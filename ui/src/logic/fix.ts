@@ -1,0 +1,82 @@
+import type { Fix, FixSource } from '../api/types';
+import { FIX_SOURCES } from '../api/types';
+
+/** Accuracy worse than this is not a position (protocol limits.rs MAX_ACCURACY_M). */
+export const MAX_ACCURACY_M = 50_000;
+/** Before 2024-01-01 is a broken clock (limits.rs MIN_TIMESTAMP_MS). */
+export const MIN_TIMESTAMP_MS = 1_704_067_200_000;
+/** Older than this a fix is not "fresh" (core fresh_max_age). */
+export const FRESH_MAX_AGE_MS = 30_000;
+
+export type FixRefusal =
+  | 'not_a_number'
+  | 'out_of_range'
+  | 'null_island'
+  | 'no_accuracy'
+  | 'accuracy_too_large'
+  | 'bad_time';
+
+/**
+ * Why a fix must be refused, or null if it may be used. A (0, 0) position
+ * and an accuracy of 0 are what broken providers (Tauri desktop, some
+ * browsers) report: they are never real, so they are never sent.
+ */
+export function refuseFix(f: Pick<Fix, 'lat' | 'lon' | 'accuracy_m' | 'fixed_at_ms'>): FixRefusal | null {
+  const { lat, lon, accuracy_m, fixed_at_ms } = f;
+  if (![lat, lon, accuracy_m, fixed_at_ms].every((x) => typeof x === 'number' && Number.isFinite(x))) {
+    return 'not_a_number';
+  }
+  if (lat < -90 || lat > 90 || lon < -180 || lon > 180) return 'out_of_range';
+  if (lat === 0 && lon === 0) return 'null_island';
+  if (accuracy_m <= 0) return 'no_accuracy';
+  if (accuracy_m > MAX_ACCURACY_M) return 'accuracy_too_large';
+  if (fixed_at_ms < MIN_TIMESTAMP_MS) return 'bad_time';
+  return null;
+}
+
+/** A browser `GeolocationPosition` as a protocol fix, or the reason it is refused. */
+export function fixFromBrowser(
+  pos: { coords: { latitude: number; longitude: number; accuracy: number; altitude?: number | null; speed?: number | null; heading?: number | null }; timestamp: number },
+): { fix: Fix } | { refused: FixRefusal } {
+  const c = pos.coords;
+  const fix: Fix = {
+    lat: c.latitude,
+    lon: c.longitude,
+    accuracy_m: c.accuracy,
+    fixed_at_ms: Math.round(pos.timestamp),
+    // The browser does not say; it blends GPS, Wi-Fi and cell.
+    source: 'fused',
+  };
+  if (c.altitude != null && Number.isFinite(c.altitude) && c.altitude >= -500 && c.altitude <= 9000) {
+    fix.altitude_m = c.altitude;
+  }
+  if (c.speed != null && Number.isFinite(c.speed) && c.speed >= 0 && c.speed <= 150) fix.speed_mps = c.speed;
+  if (c.heading != null && Number.isFinite(c.heading) && c.heading >= 0 && c.heading < 360) {
+    fix.heading_deg = c.heading;
+  }
+  const refused = refuseFix(fix);
+  return refused ? { refused } : { fix };
+}
+
+/** Of two usable fixes, the better: fresh beats stale, then smaller accuracy. */
+export function betterFix(a: Fix | null, b: Fix, now: number): Fix {
+  if (!a) return b;
+  const aFresh = now - a.fixed_at_ms <= FRESH_MAX_AGE_MS;
+  const bFresh = now - b.fixed_at_ms <= FRESH_MAX_AGE_MS;
+  if (aFresh !== bFresh) return bFresh ? b : a;
+  return b.accuracy_m <= a.accuracy_m ? b : a;
+}
+
+export function isFixSource(s: string): s is FixSource {
+  return (FIX_SOURCES as readonly string[]).includes(s);
+}
+
+/** Great-circle distance in metres. */
+export function distanceM(a: { lat: number; lon: number }, b: { lat: number; lon: number }): number {
+  const R = 6_371_000;
+  const rad = Math.PI / 180;
+  const dLat = (b.lat - a.lat) * rad;
+  const dLon = (b.lon - a.lon) * rad;
+  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLon / 2) ** 2;
+  return 2 * R * Math.asin(Math.min(1, Math.sqrt(h)));
+}

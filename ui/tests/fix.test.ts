@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { betterFix, distanceM, fixFromBrowser, refuseFix } from '../src/logic/fix';
+import type { Fix } from '../src/api/types';
+
+const NOW = 1_780_000_000_000;
+const good = { lat: -8.07, lon: -79.0, accuracy_m: 12, fixed_at_ms: NOW };
+
+describe('fix refusal', () => {
+  it('accepts a real fix in El Porvenir', () => {
+    expect(refuseFix(good)).toBeNull();
+  });
+  it('refuses (0, 0), the desktop geolocation stub', () => {
+    expect(refuseFix({ ...good, lat: 0, lon: 0 })).toBe('null_island');
+  });
+  it('refuses accuracy 0 or below', () => {
+    expect(refuseFix({ ...good, accuracy_m: 0 })).toBe('no_accuracy');
+    expect(refuseFix({ ...good, accuracy_m: -5 })).toBe('no_accuracy');
+  });
+  it('refuses NaN, out of range, absurd accuracy and broken clocks', () => {
+    expect(refuseFix({ ...good, lat: NaN })).toBe('not_a_number');
+    expect(refuseFix({ ...good, lon: Infinity })).toBe('not_a_number');
+    expect(refuseFix({ ...good, lat: 91 })).toBe('out_of_range');
+    expect(refuseFix({ ...good, accuracy_m: 60_000 })).toBe('accuracy_too_large');
+    expect(refuseFix({ ...good, fixed_at_ms: 1000 })).toBe('bad_time');
+  });
+  it('maps a browser position and refuses a browser (0, 0)', () => {
+    const ok = fixFromBrowser({ coords: { latitude: -8.07, longitude: -79, accuracy: 20, speed: null, heading: NaN }, timestamp: NOW });
+    expect(ok).toEqual({ fix: { lat: -8.07, lon: -79, accuracy_m: 20, fixed_at_ms: NOW, source: 'fused' } });
+    const zero = fixFromBrowser({ coords: { latitude: 0, longitude: 0, accuracy: 20 }, timestamp: NOW });
+    expect(zero).toEqual({ refused: 'null_island' });
+    const noAcc = fixFromBrowser({ coords: { latitude: -8.07, longitude: -79, accuracy: 0 }, timestamp: NOW });
+    expect(noAcc).toEqual({ refused: 'no_accuracy' });
+  });
+  it('prefers a fresh fix over a more accurate stale one', () => {
+    const stale: Fix = { ...good, accuracy_m: 5, fixed_at_ms: NOW - 120_000, source: 'gps' };
+    const fresh: Fix = { ...good, accuracy_m: 40, source: 'gps' };
+    expect(betterFix(stale, fresh, NOW)).toBe(fresh);
+    expect(betterFix(fresh, stale, NOW)).toBe(fresh);
+    const sharper: Fix = { ...fresh, accuracy_m: 8 };
+    expect(betterFix(fresh, sharper, NOW)).toBe(sharper);
+  });
+  it('measures distance', () => {
+    const d = distanceM({ lat: -8.07, lon: -79.0 }, { lat: -8.08, lon: -79.0 });
+    expect(d).toBeGreaterThan(1100);
+    expect(d).toBeLessThan(1120);
+  });
+});
