@@ -1,0 +1,78 @@
+//! The one typed configuration of a [`crate::Core`].
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Everything a [`crate::Core`] needs to run. [`CoreConfig::new`] gives the
+/// defaults; change fields before calling [`crate::Core::open`].
+#[derive(Clone, Debug)]
+pub struct CoreConfig {
+    /// Holds `auxilio.db` (SQLite, WAL).
+    pub data_dir: PathBuf,
+    /// The serenazgo server base URL (first delivery endpoint; enrollment and
+    /// status polling go here).
+    pub server: url::Url,
+    /// More endpoints; each gets its own delivery task and its own outbox rows.
+    pub extra_endpoints: Vec<url::Url>,
+    pub app_version: String,
+    /// `raise_sos` waits at most this long for a good fresh fix.
+    pub fix_deadline: Duration,
+    /// A fix at least this accurate (metres) ends the wait at once (EENA: 50 m).
+    pub good_accuracy_m: f64,
+    /// Fixes older than this are "last known", never passed off as fresh.
+    pub fresh_max_age: Duration,
+    pub backoff_initial: Duration,
+    /// Upper bound of one backoff wait (full jitter); `Retry-After` may ask for more.
+    pub backoff_cap: Duration,
+    pub request_timeout: Duration,
+    /// Without a server receipt after this long, a `SmsFallback` event is emitted.
+    pub sms_fallback_after: Duration,
+    /// `None`: no SMS fallback unless enrollment gives a number.
+    pub sms_number: Option<String>,
+    pub tracking_interval: Duration,
+    pub tracking_max: Duration,
+    /// Queued position updates kept per alert and endpoint; the newest win.
+    pub max_positions_per_alert: u32,
+    /// Position updates in one `PositionBatch` request.
+    pub position_batch_max: usize,
+    /// How often the server status of open, delivered alerts is polled.
+    pub status_poll_interval: Duration,
+}
+
+impl CoreConfig {
+    /// The defaults of the contract (8 s fix deadline, 50 m, 30 s fresh, 1 s–60 s
+    /// backoff, 15 s timeout, 30 s SMS fallback, 10 s tracking for 60 min,
+    /// 2,000 positions per alert, 200 per batch, 5 s status polling).
+    pub fn new(data_dir: impl Into<PathBuf>, server: url::Url) -> Self {
+        CoreConfig {
+            data_dir: data_dir.into(),
+            server,
+            extra_endpoints: Vec::new(),
+            app_version: concat!("auxilio-core/", env!("CARGO_PKG_VERSION")).to_string(),
+            fix_deadline: Duration::from_secs(8),
+            good_accuracy_m: 50.0,
+            fresh_max_age: Duration::from_secs(30),
+            backoff_initial: Duration::from_secs(1),
+            backoff_cap: Duration::from_secs(60),
+            request_timeout: Duration::from_secs(15),
+            sms_fallback_after: Duration::from_secs(30),
+            sms_number: None,
+            tracking_interval: Duration::from_secs(10),
+            tracking_max: Duration::from_secs(60 * 60),
+            max_positions_per_alert: 2000,
+            position_batch_max: 200,
+            status_poll_interval: Duration::from_secs(5),
+        }
+    }
+
+    /// All delivery endpoints, the server first.
+    pub fn endpoints(&self) -> Vec<url::Url> {
+        let mut all = vec![self.server.clone()];
+        for e in &self.extra_endpoints {
+            if !all.contains(e) {
+                all.push(e.clone());
+            }
+        }
+        all
+    }
+}
