@@ -9,12 +9,14 @@ mod error;
 pub mod limits;
 mod sign;
 pub mod sms;
+mod text;
 mod types;
 mod validate;
 pub mod wire;
 
 pub use error::ProtocolError;
-pub use sign::{signing_input, DeviceKey, PublicKey};
+pub use sign::{signing_input, DeviceKey, PublicKey, SIGNATURE_B64_LEN};
+pub use text::{is_refused_char, sanitize_text, Lines};
 pub use types::*;
 pub use validate::{check_coordinates, check_phone, check_time, decode, Validate};
 

@@ -8,8 +8,10 @@
 //! ```
 //!
 //! `METHOD` is upper case (`POST`, `GET`), `PATH` is the request path without
-//! query (`/api/v1/alerts`), `BODY` the raw body bytes (empty for `GET`). The
-//! signature travels base64url-encoded without padding in the
+//! query (`/api/v1/alerts`), `BODY` the raw body bytes (empty for `GET`).
+//! Neither `METHOD` nor `PATH` may contain a newline (verification refuses
+//! it), so the three parts are unambiguous. The signature travels
+//! base64url-encoded without padding in the
 //! [`crate::wire::HEADER_SIGNATURE`] header, the device id in
 //! [`crate::wire::HEADER_DEVICE`]. The server verifies the bytes it received
 //! before it parses them; re-serialising is never needed, so field order and
@@ -23,6 +25,10 @@ use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use crate::ProtocolError;
 
 const DOMAIN: &[u8] = b"AUXILIO-V1\n";
+
+/// Length of the [`crate::wire::HEADER_SIGNATURE`] value: 64 bytes in
+/// base64url without padding.
+pub const SIGNATURE_B64_LEN: usize = 86;
 
 /// The bytes that are signed for a request.
 pub fn signing_input(method: &str, path: &str, body: &[u8]) -> Vec<u8> {
@@ -92,9 +98,14 @@ impl PublicKey {
         let arr: [u8; 32] = bytes
             .try_into()
             .map_err(|_| ProtocolError::BadKey("a public key is 32 bytes"))?;
-        VerifyingKey::from_bytes(&arr)
-            .map(PublicKey)
-            .map_err(|_| ProtocolError::BadKey("not a valid Ed25519 point"))
+        let key = VerifyingKey::from_bytes(&arr)
+            .map_err(|_| ProtocolError::BadKey("not a valid Ed25519 point"))?;
+        // A small-order key verifies forged signatures under lax rules;
+        // strict verification refuses it anyway, enrollment refuses it early.
+        if key.is_weak() {
+            return Err(ProtocolError::BadKey("a weak (small-order) key"));
+        }
+        Ok(PublicKey(key))
     }
 
     pub fn from_base64(text: &str) -> Result<Self, ProtocolError> {
@@ -128,8 +139,18 @@ impl PublicKey {
         body: &[u8],
         signature_b64: &str,
     ) -> Result<(), ProtocolError> {
+        // A newline in the method or path would make the signing input
+        // ambiguous (it moves the boundary between path and body); HTTP
+        // request lines never carry one, so refuse it outright.
+        if method.contains('\n') || path.contains('\n') {
+            return Err(ProtocolError::BadSignature);
+        }
+        let signature_b64 = signature_b64.trim();
+        if signature_b64.len() != SIGNATURE_B64_LEN {
+            return Err(ProtocolError::BadSignature);
+        }
         let sig = URL_SAFE_NO_PAD
-            .decode(signature_b64.trim())
+            .decode(signature_b64)
             .map_err(|_| ProtocolError::BadSignature)?;
         self.verify_raw(&signing_input(method, path, body), &sig)
     }

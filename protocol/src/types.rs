@@ -90,7 +90,7 @@ pub struct Fix {
     pub altitude_m: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub speed_mps: Option<f64>,
-    /// Degrees clockwise from true north, `[0, 360)`.
+    /// Degrees clockwise from true north, `[0, 360]` (360 is north too).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub heading_deg: Option<f64>,
     pub fixed_at_ms: i64,

@@ -5,6 +5,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use crate::limits::*;
+use crate::text::{check_opt_text, check_text, Lines};
 use crate::{
     Alert, Cancel, EnrollRequest, Fix, Place, PositionBatch, Profile, ProtocolError, Reporter,
     PROTOCOL_VERSION,
@@ -24,6 +25,16 @@ pub fn decode<T: DeserializeOwned + Validate>(
     #[derive(Deserialize)]
     struct Versioned {
         v: Option<serde_json::Value>,
+    }
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(ProtocolError::Malformed("the body is too large".into()));
+    }
+    // serde also accepts a struct written as a JSON array of its fields in
+    // order; only the object form is part of the protocol.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ProtocolError::Malformed(
+            "the body must be a JSON object".into(),
+        ));
     }
     let head: Versioned =
         serde_json::from_slice(bytes).map_err(|e| ProtocolError::Malformed(describe(&e)))?;
@@ -124,38 +135,9 @@ fn check_positive(field: &'static str, x: f64, max: f64) -> Result<(), ProtocolE
     Ok(())
 }
 
-fn check_text(
-    field: &'static str,
-    s: &str,
-    max_chars: usize,
-    required: bool,
-) -> Result<(), ProtocolError> {
-    if required && s.trim().is_empty() {
-        return Err(ProtocolError::invalid(field, "must not be empty"));
-    }
-    if s.chars().count() > max_chars {
-        return Err(ProtocolError::invalid(field, "too long"));
-    }
-    if s.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(ProtocolError::invalid(field, "contains control characters"));
-    }
-    Ok(())
-}
-
-fn check_opt_text(
-    field: &'static str,
-    s: &Option<String>,
-    max_chars: usize,
-) -> Result<(), ProtocolError> {
-    match s {
-        Some(s) => check_text(field, s, max_chars, true),
-        None => Ok(()),
-    }
-}
-
 /// A phone number: 6 to 20 characters of digits, `+`, spaces and dashes.
 pub fn check_phone(field: &'static str, s: &str) -> Result<(), ProtocolError> {
-    check_text(field, s, MAX_PHONE_CHARS, true)?;
+    check_text(field, s, MAX_PHONE_CHARS, true, Lines::Single)?;
     let digits = s.chars().filter(char::is_ascii_digit).count();
     if digits < 6
         || !s
@@ -182,8 +164,10 @@ impl Validate for Fix {
             }
         }
         if let Some(h) = self.heading_deg {
-            if !h.is_finite() || !(0.0..360.0).contains(&h) {
-                return Err(ProtocolError::invalid("heading_deg", "must be in [0, 360)"));
+            // 360 is north as some receivers report it; refusing it would
+            // refuse a whole SOS for a cosmetic field.
+            if !h.is_finite() || !(0.0..=360.0).contains(&h) {
+                return Err(ProtocolError::invalid("heading_deg", "must be in [0, 360]"));
             }
         }
         check_time("fixed_at_ms", self.fixed_at_ms, now_ms)
@@ -192,7 +176,13 @@ impl Validate for Fix {
 
 impl Validate for Place {
     fn validate(&self, _now_ms: i64) -> Result<(), ProtocolError> {
-        check_text("place.name", &self.name, MAX_NAME_CHARS, true)?;
+        check_text(
+            "place.name",
+            &self.name,
+            MAX_NAME_CHARS,
+            true,
+            Lines::Single,
+        )?;
         check_coordinates(self.lat, self.lon)?;
         check_positive("place.radius_m", self.radius_m, MAX_ACCURACY_M)
     }
@@ -205,11 +195,22 @@ impl Validate for Reporter {
             &self.display_name,
             MAX_NAME_CHARS,
             true,
+            Lines::Single,
         )?;
         check_phone("reporter.phone", &self.phone)?;
-        check_opt_text("reporter.organization", &self.organization, MAX_NAME_CHARS)?;
-        check_opt_text("reporter.plate", &self.plate, MAX_PLATE_CHARS)?;
-        check_opt_text("reporter.place", &self.place, MAX_NAME_CHARS)
+        check_opt_text(
+            "reporter.organization",
+            &self.organization,
+            MAX_NAME_CHARS,
+            Lines::Single,
+        )?;
+        check_opt_text(
+            "reporter.plate",
+            &self.plate,
+            MAX_PLATE_CHARS,
+            Lines::Single,
+        )?;
+        check_opt_text("reporter.place", &self.place, MAX_NAME_CHARS, Lines::Single)
     }
 }
 
@@ -234,8 +235,14 @@ impl Validate for Alert {
         if matches!(self.battery_pct, Some(b) if b > 100) {
             return Err(ProtocolError::invalid("battery_pct", "must be in [0, 100]"));
         }
-        check_opt_text("note", &self.note, MAX_NOTE_CHARS)?;
-        check_text("app_version", &self.app_version, MAX_VERSION_CHARS, true)
+        check_opt_text("note", &self.note, MAX_NOTE_CHARS, Lines::Multi)?;
+        check_text(
+            "app_version",
+            &self.app_version,
+            MAX_VERSION_CHARS,
+            true,
+            Lines::Single,
+        )
     }
 }
 
@@ -274,7 +281,7 @@ impl Validate for Cancel {
             return Err(ProtocolError::invalid("device_id", "must not be nil"));
         }
         check_time("cancelled_at_ms", self.cancelled_at_ms, now_ms)?;
-        check_opt_text("reason", &self.reason, MAX_NOTE_CHARS)
+        check_opt_text("reason", &self.reason, MAX_NOTE_CHARS, Lines::Multi)
     }
 }
 
@@ -285,6 +292,7 @@ impl Validate for Profile {
             &self.display_name,
             MAX_NAME_CHARS,
             true,
+            Lines::Single,
         )?;
         if let Some(dni) = &self.dni {
             if dni.len() != 8 || !dni.chars().all(|c| c.is_ascii_digit()) {
@@ -292,7 +300,7 @@ impl Validate for Profile {
             }
         }
         check_phone("profile.phone", &self.phone)?;
-        check_opt_text("profile.plate", &self.plate, MAX_PLATE_CHARS)?;
+        check_opt_text("profile.plate", &self.plate, MAX_PLATE_CHARS, Lines::Single)?;
         match &self.place {
             Some(place) => place.validate(now_ms),
             None => Ok(()),
@@ -303,7 +311,7 @@ impl Validate for Profile {
 impl Validate for EnrollRequest {
     fn validate(&self, now_ms: i64) -> Result<(), ProtocolError> {
         check_version(self.v)?;
-        check_text("code", &self.code, MAX_CODE_CHARS, true)?;
+        check_text("code", &self.code, MAX_CODE_CHARS, true, Lines::Single)?;
         if self.device_id.is_nil() {
             return Err(ProtocolError::invalid("device_id", "must not be nil"));
         }
