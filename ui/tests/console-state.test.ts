@@ -1,42 +1,57 @@
 import { describe, expect, it } from 'vitest';
 import { EMPTY, consoleReducer, sortedAlerts, unacknowledged, type ConsoleAction, type ConsoleState } from '../src/logic/console-state';
-import type { ConsoleAlert, StreamEvent } from '../src/api/console-types';
-import type { AlertStatus } from '../src/api/types';
+import type { AlertSummary, StreamEvent } from '../src/api/console-types';
+import type { AlertStatus, Fix } from '../src/api/types';
 
 const T = 1_780_000_000_000;
-function alert(n: number, status: AlertStatus, updated: number, fixAt = T + n): ConsoleAlert {
+const fix = (n: number): Fix => ({ lat: -8.07 - n / 1000, lon: -79, accuracy_m: 10, fixed_at_ms: T + 1000 * n, source: 'gps' });
+function alert(n: number, status: AlertStatus, updated: number): AlertSummary {
+  const f = fix(0);
   return {
     id: `a${n}`,
+    device_id: 'd1',
     kind: 'asalto',
     status,
     silent: false,
     created_at_ms: T + n,
     received_at_ms: T + n,
     updated_at_ms: updated,
-    fix: { lat: -8.07, lon: -79, accuracy_m: 10, fixed_at_ms: fixAt, source: 'gps' },
+    fix: f,
+    last: { lat: f.lat, lon: f.lon, accuracy_m: f.accuracy_m, fixed_at_ms: f.fixed_at_ms },
     reporter: { display_name: 'X', phone: '+51999999999', role: 'mototaxi_driver' },
   };
 }
 const ev = (id: string, event: StreamEvent): ConsoleAction => ({ type: 'event', id, event });
+const status = (id: string, alertId: string, s: AlertStatus, updated: number, unit?: string): ConsoleAction =>
+  ev(id, {
+    type: 'status',
+    data: { alert_id: alertId, actor: 'account:1', view: { id: alertId, status: s, received_at_ms: T, updated_at_ms: updated, ...(unit ? { unit_name: unit } : {}) } },
+  });
 const run = (actions: ConsoleAction[], s: ConsoleState = EMPTY) => actions.reduce(consoleReducer, s);
 
 describe('console state merges stream and snapshot', () => {
   it('a new alert goes to the top of the list and counts as unacknowledged', () => {
     const s = run([
-      ev('1', { type: 'alert', alert: alert(1, 'acknowledged', T + 5) }),
-      ev('2', { type: 'alert', alert: alert(2, 'new', T + 6) }),
+      ev('1', { type: 'alert', data: alert(1, 'acknowledged', T + 5) }),
+      ev('2', { type: 'alert', data: alert(2, 'new', T + 6) }),
     ]);
     expect(sortedAlerts(s).map((a) => a.id)).toEqual(['a2', 'a1']);
     expect(unacknowledged(s).map((a) => a.id)).toEqual(['a2']);
     expect(s.lastEventId).toBe('2');
   });
 
+  it('status events move the alert forward and carry the unit name', () => {
+    const s = run([ev('1', { type: 'alert', data: alert(1, 'new', T + 1) }), status('2', 'a1', 'acknowledged', T + 2), status('3', 'a1', 'dispatched', T + 3, 'Serenazgo 07')]);
+    expect(s.alerts.a1).toMatchObject({ status: 'dispatched', unit_name: 'Serenazgo 07', updated_at_ms: T + 3 });
+    expect(unacknowledged(s)).toEqual([]);
+  });
+
   it('replayed and out-of-order events end in the same state', () => {
     const events = [
-      ev('1', { type: 'alert', alert: alert(1, 'new', T + 1) }),
-      ev('2', { type: 'alert', alert: alert(1, 'acknowledged', T + 2) }),
-      ev('3', { type: 'position', alert_id: 'a1', seq: 1, fix: { lat: -8.071, lon: -79.001, accuracy_m: 9, fixed_at_ms: T + 100, source: 'gps' } }),
-      ev('4', { type: 'alert', alert: alert(1, 'dispatched', T + 3) }),
+      ev('1', { type: 'alert', data: alert(1, 'new', T + 1) }),
+      status('2', 'a1', 'acknowledged', T + 2),
+      ev('3', { type: 'position', data: { alert_id: 'a1', seq: 1, fix: fix(5) } }),
+      status('4', 'a1', 'dispatched', T + 3),
     ];
     const inOrder = run(events);
     const replayed = run([...events.slice(0, 3), ...events, events[1]!]);
@@ -44,52 +59,57 @@ describe('console state merges stream and snapshot', () => {
     expect(replayed.tracks).toEqual(inOrder.tracks);
     expect(inOrder.alerts.a1?.status).toBe('dispatched');
     // the status change after the position did not move the pin back
-    expect(inOrder.alerts.a1?.fix.fixed_at_ms).toBe(T + 100);
+    expect(inOrder.alerts.a1?.last.fixed_at_ms).toBe(T + 5000);
     expect(inOrder.tracks.a1).toHaveLength(1);
+    // a stale alert summary arriving late does not undo the newer status
+    const late = run([ev('9', { type: 'alert', data: alert(1, 'new', T + 1) })], inOrder);
+    expect(late.alerts.a1?.status).toBe('dispatched');
   });
 
-  it('after a reconnect, the snapshot fills what the stream missed without undoing newer events', () => {
-    // Seen live before the drop:
-    let s = run([ev('1', { type: 'alert', alert: alert(1, 'new', T + 1) }), { type: 'connection', connection: 'reconnecting' }]);
-    // While disconnected: a1 was acknowledged, a2 and a3 arrived. The replay
-    // brings a3 only (the server's buffer), the snapshot brings everything.
+  it('after a reconnect, the replay and the snapshot fill what was missed; the cursor stays at the last event seen', () => {
+    let s = run([
+      { type: 'snapshot', alerts: [], lastEventId: '0' },
+      ev('1', { type: 'alert', data: alert(1, 'new', T + 1) }),
+      { type: 'connection', connection: 'reconnecting' },
+    ]);
+    expect(s.lastEventId).toBe('1');
+    // While disconnected: a1 was acknowledged, a2 and a3 arrived.
     s = run(
       [
+        // The refreshed list is newer than our cursor: it must not move it,
+        // or the replay would skip events.
+        { type: 'snapshot', alerts: [alert(1, 'acknowledged', T + 4), alert(2, 'new', T + 5)], lastEventId: '9' },
         { type: 'connection', connection: 'live' },
-        ev('7', { type: 'alert', alert: alert(3, 'new', T + 9) }),
-        {
-          type: 'snapshot',
-          alerts: [alert(1, 'acknowledged', T + 4), alert(2, 'new', T + 5), alert(3, 'new', T + 8)],
-          units: [{ id: 'u1', name: 'Serenazgo 07', availability: 'available', updated_at_ms: T }],
-        },
+        // Replay from Last-Event-ID 1:
+        status('2', 'a1', 'acknowledged', T + 4),
+        ev('3', { type: 'alert', data: alert(2, 'new', T + 5) }),
+        ev('4', { type: 'alert', data: alert(3, 'new', T + 9) }),
       ],
       s,
     );
     expect(Object.keys(s.alerts).sort()).toEqual(['a1', 'a2', 'a3']);
     expect(s.alerts.a1?.status).toBe('acknowledged');
-    expect(s.alerts.a3?.updated_at_ms).toBe(T + 9);
-    expect(s.units.u1?.name).toBe('Serenazgo 07');
-    expect(s.lastEventId).toBe('7');
+    expect(sortedAlerts(s).map((a) => a.id)).toEqual(['a3', 'a2', 'a1']);
+    expect(s.lastEventId).toBe('4');
     expect(s.connection).toBe('live');
   });
 
   it('tracks dedupe by seq and stay ordered; the pin follows the newest fix', () => {
-    const fix = (n: number) => ({ lat: -8.07 - n / 1000, lon: -79, accuracy_m: 10, fixed_at_ms: T + 1000 * n, source: 'gps' as const });
     const s = run([
-      ev('1', { type: 'alert', alert: alert(1, 'new', T + 1) }),
-      ev('2', { type: 'position', alert_id: 'a1', seq: 2, fix: fix(2) }),
-      ev('3', { type: 'position', alert_id: 'a1', seq: 1, fix: fix(1) }),
-      { type: 'track', alertId: 'a1', points: [{ seq: 1, fix: fix(1) }, { seq: 2, fix: fix(2) }, { seq: 3, fix: fix(3) }] },
+      ev('1', { type: 'alert', data: alert(1, 'new', T + 1) }),
+      ev('2', { type: 'position', data: { alert_id: 'a1', seq: 2, fix: fix(2) } }),
+      ev('3', { type: 'position', data: { alert_id: 'a1', seq: 1, fix: fix(1) } }),
+      { type: 'track', alertId: 'a1', points: [1, 2, 3].map((n) => ({ alert_id: 'a1', seq: n, fix: fix(n) })) },
     ]);
     expect(s.tracks.a1?.map((p) => p.seq)).toEqual([1, 2, 3]);
-    expect(s.alerts.a1?.fix.fixed_at_ms).toBe(T + 3000);
+    expect(s.alerts.a1?.last.fixed_at_ms).toBe(T + 3000);
   });
 
-  it('an older unit report does not overwrite a newer one', () => {
+  it('units follow the stream order', () => {
     const s = run([
-      ev('1', { type: 'unit', unit: { id: 'u1', name: 'S07', availability: 'busy', updated_at_ms: T + 10 } }),
-      { type: 'snapshot', alerts: [], units: [{ id: 'u1', name: 'S07', availability: 'available', updated_at_ms: T }] },
+      { type: 'units', units: [{ id: 7, call_sign: 'S07', agency: 'serenazgo', available: true }] },
+      ev('1', { type: 'unit', data: { id: 7, call_sign: 'S07', agency: 'serenazgo', available: false, lat: -8.07, lon: -79 } }),
     ]);
-    expect(s.units.u1?.availability).toBe('busy');
+    expect(s.units[7]?.available).toBe(false);
   });
 });

@@ -1,78 +1,102 @@
-// Responder-side shapes (console and patrol unit). The server's responder
-// API is being built at the same time; these are aligned with server/src
-// as it lands (see ui/README.md, "Server contract").
+// Responder-side shapes (console and patrol unit), mirrored from
+// server/src/model.rs (AlertSummary, UnitView, StreamPayload, AlertDetail…).
 
-import type { AlertId, AlertKind, AlertStatus, Fix, Outcome, Reporter } from './types';
+import type { AlertId, AlertKind, AlertStatus, AlertView, DeviceId, Fix, Outcome, Reporter } from './types';
 
-/** How the alert came in. */
-export type AlertOrigin = 'app' | 'web' | 'sms';
+export type Role = 'operator' | 'unit' | 'supervisor' | 'admin' | 'pnp';
 
-/** One alert as the central sees it. */
-export interface ConsoleAlert {
+export interface Account {
+  id: number;
+  username: string;
+  role: Role;
+  /** The patrol unit this account reports for (role `unit`). */
+  unit_id?: number;
+}
+
+export interface LastFix {
+  lat: number;
+  lon: number;
+  accuracy_m: number;
+  fixed_at_ms: number;
+}
+
+/** An alert as a console shows it: the pin, who, what, since when. */
+export interface AlertSummary {
   id: AlertId;
+  device_id: DeviceId;
   kind: AlertKind;
   status: AlertStatus;
+  outcome?: Outcome;
   silent: boolean;
   created_at_ms: number;
   received_at_ms: number;
   updated_at_ms: number;
-  /** The latest fix (first fix, then newer tracked positions). */
+  /** The fix the alert was raised with (`source` says how fresh it was). */
   fix: Fix;
+  /** The newest known position. */
+  last: LastFix;
   reporter: Reporter;
-  origin?: AlertOrigin;
+  organization?: string;
   note?: string;
   battery_pct?: number;
-  outcome?: Outcome;
-  unit_id?: string;
+  unit_id?: number;
   unit_name?: string;
-  unit_distance_m?: number;
 }
 
-export interface TrackPoint {
+export type Agency = 'serenazgo' | 'pnp';
+
+export interface UnitView {
+  id: number;
+  call_sign: string;
+  agency: Agency;
+  lat?: number;
+  lon?: number;
+  position_at_ms?: number;
+  available: boolean;
+}
+
+export interface PositionEvent {
+  alert_id: AlertId;
   seq: number;
   fix: Fix;
 }
 
+export interface StatusEvent {
+  alert_id: AlertId;
+  view: AlertView;
+  /** `account:<id>`, `device` or `system`. */
+  actor: string;
+}
+
+/** The live stream: SSE `event:` is the type, `data:` the payload. */
+export type StreamEvent =
+  | { type: 'alert'; data: AlertSummary }
+  | { type: 'position'; data: PositionEvent }
+  | { type: 'status'; data: StatusEvent }
+  | { type: 'unit'; data: UnitView };
+
 export interface AuditEntry {
   at_ms: number;
-  /** Operator user name, unit call sign, "device" or "system". */
   actor: string;
   action: string;
+  from_status?: string;
+  to_status?: string;
   detail?: string;
 }
 
 export interface AlertDetail {
-  alert: ConsoleAlert;
-  track: TrackPoint[];
-  audit: AuditEntry[];
+  alert: AlertSummary;
+  track: PositionEvent[];
+  history: AuditEntry[];
 }
 
-export type UnitAvailability = 'available' | 'busy' | 'off_duty';
-
-export interface Unit {
-  id: string;
-  name: string;
-  availability: UnitAvailability;
-  position?: Fix;
-  updated_at_ms: number;
-  /** The alert the unit is assigned to, if any. */
-  alert_id?: AlertId;
+/** `last_event_id`: pass it as Last-Event-ID to the stream to miss nothing. */
+export interface AlertList {
+  alerts: AlertSummary[];
+  last_event_id: number;
 }
 
 export interface NearestUnit {
-  unit: Unit;
+  unit: UnitView;
   distance_m: number;
 }
-
-export interface Operator {
-  username: string;
-  role: 'operator' | 'unit' | 'admin';
-  /** For unit logins: the unit this session drives. */
-  unit_id?: string;
-}
-
-/** Events of `GET /api/v1/stream` (SSE `event:` name → `data:` JSON). */
-export type StreamEvent =
-  | { type: 'alert'; alert: ConsoleAlert }
-  | { type: 'position'; alert_id: AlertId; seq: number; fix: Fix }
-  | { type: 'unit'; unit: Unit };

@@ -17,6 +17,8 @@ export interface Progress {
   wedged?: string;
   /** The SMS fallback: due (the shell must send it) or sent. */
   sms?: 'due' | 'sent';
+  /** Where the SMS fallback goes. */
+  smsTo?: string;
 }
 
 export function newProgress(alertId: AlertId): Progress {
@@ -73,7 +75,7 @@ export function applyCoreEvent(p: Progress, e: CoreEvent): Progress {
     case 'cancelled':
       return { ...p, cancelled: true };
     case 'sms_fallback':
-      return p.sms === 'sent' ? p : { ...p, sms: 'due' };
+      return p.sms === 'sent' ? p : { ...p, sms: 'due', smsTo: e.to };
     case 'sms_fallback_sent':
       return { ...p, sms: 'sent' };
     case 'wedged':

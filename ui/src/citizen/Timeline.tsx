@@ -1,0 +1,47 @@
+import { formatDistance, t, type MessageKey } from '../i18n';
+import { timeline, type Progress, type Step } from '../logic/progress';
+
+function label(s: Step): string {
+  if (s.key === 'en_route' && s.unitName) return t('step.en_route.unit', { unit: s.unitName });
+  return t(`step.${s.key}` as MessageKey);
+}
+
+export function Timeline({ progress }: { progress: Progress }) {
+  const steps = timeline(progress);
+  return (
+    <section class="timeline" aria-labelledby="tl-title">
+      <h2 id="tl-title">{t('timeline.title')}</h2>
+      <ol>
+        {steps.map((s) => (
+          <li key={s.key} class={`step ${s.state}`} data-step={s.key} data-state={s.state} aria-current={s.state === 'current' ? 'step' : undefined}>
+            <span class="dot" aria-hidden="true">
+              {s.state === 'done' ? '✓' : ''}
+            </span>
+            <span class="step-label">
+              {label(s)}
+              {s.distanceM != null && <span class="step-detail"> · {t('step.distance', { d: formatDistance(s.distanceM) })}</span>}
+              {s.outcome && <span class="step-detail"> · {t(`outcome.${s.outcome}` as MessageKey)}</span>}
+              <span class="sr-only"> ({t(`step.state.${s.state}` as MessageKey)})</span>
+            </span>
+          </li>
+        ))}
+      </ol>
+      {progress.wedged && (
+        <p class="banner danger" role="alert">
+          {t('timeline.wedged', { reason: progress.wedged })}
+        </p>
+      )}
+      {progress.sms === 'due' && <p class="banner warn">{t('sms.due', { to: progress.smsTo ?? '' })}</p>}
+      {progress.sms === 'sent' && <p class="banner info">{t('sms.sent')}</p>}
+    </section>
+  );
+}
+
+export function OfflineBanner({ offline, pending }: { offline: boolean; pending: number }) {
+  if (!offline) return null;
+  return (
+    <p class="banner warn" role="status" data-testid="offline">
+      {pending > 0 ? t('net.offline', { n: pending }) : t('net.offline.none')}
+    </p>
+  );
+}

@@ -1,0 +1,98 @@
+// The installed app's data layer: Tauri IPC to the Rust core (auxilio-core).
+// Command and event names are constants shared with the Tauri shell; errors
+// arrive as tagged `{ kind, message }` objects (never plain strings).
+// `@tauri-apps/api` is imported lazily so the /sos web page never loads it.
+
+import type { AlertId, EnrollResponse, Profile } from '../api/types';
+import type { CoreEvent } from '../logic/progress';
+import type { CitizenData, DataError, LocalAlertSummary, SosRequest } from './data';
+import { isDataError } from './data';
+
+/** Tauri command names (the shell's `#[tauri::command]` functions). */
+export const CMD = {
+  isEnrolled: 'is_enrolled',
+  profile: 'profile',
+  enroll: 'enroll',
+  raiseSos: 'raise_sos',
+  cancel: 'cancel_sos',
+  openAlerts: 'open_alerts',
+  pending: 'pending_count',
+  smsFallbackSent: 'sms_fallback_sent',
+  // Patrol unit
+  unitReport: 'unit_report',
+} as const;
+
+/** Tauri event names. The payload of CORE_EVENT is one CoreEvent. */
+export const EVT = {
+  core: 'auxilio://core-event',
+} as const;
+
+type Invoke = <T>(cmd: string, args?: Record<string, unknown>) => Promise<T>;
+type Listen = <T>(event: string, handler: (e: { payload: T }) => void) => Promise<() => void>;
+
+async function tauri(): Promise<{ invoke: Invoke; listen: Listen }> {
+  const [core, event] = await Promise.all([import('@tauri-apps/api/core'), import('@tauri-apps/api/event')]);
+  return { invoke: core.invoke as Invoke, listen: event.listen as Listen };
+}
+
+/** True inside the Tauri webview. */
+export function inTauri(): boolean {
+  return typeof window !== 'undefined' && '__TAURI_INTERNALS__' in window;
+}
+
+function asDataError(e: unknown): DataError {
+  return isDataError(e) ? e : { kind: 'internal', message: 'unexpected error from the app core' };
+}
+
+export class TauriCitizenData implements CitizenData {
+  readonly platform = 'tauri' as const;
+  private api = tauri();
+
+  private async call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+    const { invoke } = await this.api;
+    try {
+      return await invoke<T>(cmd, args);
+    } catch (e) {
+      throw asDataError(e);
+    }
+  }
+
+  isEnrolled(): Promise<boolean> {
+    return this.call(CMD.isEnrolled);
+  }
+  profile(): Promise<Profile | null> {
+    return this.call(CMD.profile);
+  }
+  enroll(code: string, profile: Profile): Promise<EnrollResponse> {
+    return this.call(CMD.enroll, { code, profile });
+  }
+  raiseSos(req: SosRequest): Promise<AlertId> {
+    return this.call(CMD.raiseSos, { req });
+  }
+  cancel(id: AlertId, reason?: string): Promise<void> {
+    return this.call(CMD.cancel, { alertId: id, reason: reason ?? null });
+  }
+  openAlerts(): Promise<LocalAlertSummary[]> {
+    return this.call(CMD.openAlerts);
+  }
+  pending(): Promise<number> {
+    return this.call(CMD.pending);
+  }
+  smsFallbackSent(id: AlertId): Promise<void> {
+    return this.call(CMD.smsFallbackSent, { alertId: id });
+  }
+  subscribe(listener: (e: CoreEvent) => void): () => void {
+    let unlisten: (() => void) | null = null;
+    let stopped = false;
+    void this.api.then(({ listen }) =>
+      listen<CoreEvent>(EVT.core, (e) => listener(e.payload)).then((u) => {
+        if (stopped) u();
+        else unlisten = u;
+      }),
+    );
+    return () => {
+      stopped = true;
+      unlisten?.();
+    };
+  }
+}
