@@ -45,6 +45,7 @@ pub const SMS_PAYLOAD_LEN: usize = 50;
 pub const SMS_SIGNATURE_LEN: usize = 64;
 /// The whole text, in characters (prefix + 152 base64 characters).
 pub const SMS_TEXT_LEN: usize = SMS_PREFIX.len() + 152;
+const _: () = assert!(SMS_TEXT_LEN <= 160, "one SMS");
 /// `created_at` is counted from here (2024-01-01T00:00:00Z), in Unix seconds.
 pub const SMS_EPOCH_S: i64 = MIN_TIMESTAMP_MS / 1000;
 /// Domain separation: an SMS signature can never pass for a request's.

@@ -1,0 +1,375 @@
+//! The compact SMS form: size, character set, round trip, refusals, and the
+//! worked example of PROTOCOL.md.
+
+mod common;
+
+use auxilio_protocol::sms::*;
+use auxilio_protocol::{AlertKind, FixSource, ProtocolError, Validate};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use common::*;
+
+/// The GSM 03.38 basic character set (without ESC, which is not a character
+/// but the switch to the extension table).
+const GSM7_BASIC: &str = concat!(
+    "@£$¥èéùìòÇ\nØø\rÅå",
+    "Δ_ΦΓΛΩΠΨΣΘΞÆæßÉ",
+    " !\"#¤%&'()*+,-./",
+    "0123456789:;<=>?",
+    "¡ABCDEFGHIJKLMNO",
+    "PQRSTUVWXYZÄÖÑÜ§",
+    "¿abcdefghijklmno",
+    "pqrstuvwxyzäöñüà",
+);
+
+#[test]
+fn test_the_gsm7_table_is_complete() {
+    assert_eq!(GSM7_BASIC.chars().count(), 127);
+}
+
+#[test]
+fn test_an_sms_fits_one_gsm7_message() {
+    let sms = SmsAlert::from_alert(&alert()).unwrap();
+    let text = encode_sms(&sms, &test_key()).unwrap();
+    assert_eq!(text.chars().count(), SMS_TEXT_LEN);
+    assert!(text.chars().count() <= 160);
+    assert!(text.starts_with("AUX1 "));
+    for c in text.chars() {
+        assert!(
+            GSM7_BASIC.contains(c),
+            "{c:?} is not in the GSM-7 basic set"
+        );
+    }
+    // The whole base64url alphabet is in the basic set, not just the
+    // characters this one text happens to use.
+    for c in ('A'..='Z')
+        .chain('a'..='z')
+        .chain('0'..='9')
+        .chain(['-', '_'])
+    {
+        assert!(GSM7_BASIC.contains(c), "{c:?}");
+    }
+}
+
+#[test]
+fn test_an_sms_round_trips_and_verifies() {
+    let a = alert();
+    let sms = SmsAlert::from_alert(&a).unwrap();
+    assert_eq!(sms.kind, AlertKind::Asalto);
+    assert_eq!(sms.lat_e5, -807_123);
+    assert_eq!(sms.lon_e5, -7_900_456);
+    assert_eq!(sms.accuracy_m, 13, "12.5 m is rounded up, never down");
+    assert_eq!(sms.created_at_s, (NOW_MS - 2_000) / 1000);
+    assert_eq!(sms.fix_age_s, 3, "2.5 s old is rounded up");
+    assert_eq!(sms.fixed_at_s(), sms.created_at_s - 3);
+    let text = encode_sms(&sms, &test_key()).unwrap();
+    let parsed = parse_sms(&format!("\r\n  {text} \n")).unwrap();
+    assert_eq!(parsed.alert, sms);
+    assert_eq!(parsed.verify(&test_key().public_key()), Ok(()));
+    assert_eq!(parsed.alert.validate(NOW_MS), Ok(()));
+    assert!((parsed.alert.lat() - a.fix.lat).abs() <= 1e-5);
+    assert!((parsed.alert.lon() - a.fix.lon).abs() <= 1e-5);
+    let fix = parsed.alert.fix();
+    assert_eq!((fix.accuracy_m, fix.source), (13.0, FixSource::Gps));
+    assert_eq!(fix.fixed_at_ms, (sms.created_at_s - 3) * 1000);
+}
+
+#[test]
+fn test_another_key_does_not_verify_an_sms() {
+    let sms = SmsAlert::from_alert(&alert()).unwrap();
+    let parsed = parse_sms(&encode_sms(&sms, &test_key()).unwrap()).unwrap();
+    let other = auxilio_protocol::DeviceKey::from_bytes(&[9u8; 32]);
+    assert_eq!(
+        parsed.verify(&other.public_key()),
+        Err(ProtocolError::BadSignature)
+    );
+}
+
+#[test]
+fn test_an_sms_signature_is_not_a_request_signature() {
+    // The domains differ, so neither can be replayed as the other.
+    let sms = SmsAlert::from_alert(&alert()).unwrap();
+    let parsed = parse_sms(&encode_sms(&sms, &test_key()).unwrap()).unwrap();
+    let pk = test_key().public_key();
+    assert_eq!(
+        pk.verify_raw(parsed.payload(), parsed.signature()),
+        Err(ProtocolError::BadSignature)
+    );
+    assert_eq!(
+        pk.verify_raw(&sms_signing_input(parsed.payload()), parsed.signature()),
+        Ok(())
+    );
+}
+
+#[test]
+fn test_from_alert_keeps_every_flag() {
+    for kind in AlertKind::ALL {
+        for source in FixSource::ALL {
+            for silent in [false, true] {
+                let mut a = alert();
+                a.kind = kind;
+                a.fix.source = source;
+                a.silent = silent;
+                let sms = SmsAlert::from_alert(&a).unwrap();
+                let back = parse_sms(&encode_sms(&sms, &test_key()).unwrap())
+                    .unwrap()
+                    .alert;
+                assert_eq!(
+                    (back.kind, back.source, back.silent),
+                    (kind, source, silent)
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn test_from_alert_saturates_and_refuses_what_it_cannot_carry() {
+    let mut a = alert();
+    a.fix.accuracy_m = 0.2;
+    a.fix.fixed_at_ms = NOW_MS - 13 * 24 * 3_600_000;
+    let sms = SmsAlert::from_alert(&a).unwrap();
+    assert_eq!(sms.accuracy_m, 1, "at least 1 m");
+    assert_eq!(sms.fix_age_s, u16::MAX, "a 13-day-old fix saturates");
+    // A fix a little after the alert (clock skew) has age 0, not a wrap.
+    a.fix.fixed_at_ms = a.created_at_ms + 60_000;
+    assert_eq!(SmsAlert::from_alert(&a).unwrap().fix_age_s, 0);
+
+    let mut a = alert();
+    a.fix.lat = 0.000_001;
+    a.fix.lon = -0.000_004;
+    assert!(matches!(
+        SmsAlert::from_alert(&a),
+        Err(ProtocolError::Invalid { field: "lat", .. })
+    ));
+    for (lat, lon) in [(0.0, 0.0), (f64::NAN, 1.0), (91.0, 1.0), (1.0, -180.5)] {
+        let mut a = alert();
+        a.fix.lat = lat;
+        a.fix.lon = lon;
+        assert!(SmsAlert::from_alert(&a).is_err(), "({lat}, {lon})");
+    }
+    for acc in [0.0, -3.0, f64::NAN, f64::INFINITY] {
+        let mut a = alert();
+        a.fix.accuracy_m = acc;
+        assert!(SmsAlert::from_alert(&a).is_err(), "{acc}");
+    }
+    let mut a = alert();
+    a.created_at_ms = 1_000;
+    assert!(matches!(
+        SmsAlert::from_alert(&a),
+        Err(ProtocolError::Invalid {
+            field: "created_at_ms",
+            ..
+        })
+    ));
+    let mut a = alert();
+    a.id = v4(1);
+    assert!(SmsAlert::from_alert(&a).is_err());
+    let mut a = alert();
+    a.device_id = uuid::Uuid::nil();
+    assert!(SmsAlert::from_alert(&a).is_err());
+}
+
+#[test]
+fn test_encode_refuses_a_hand_made_alert_the_parser_would_refuse() {
+    let good = SmsAlert::from_alert(&alert()).unwrap();
+    let cases: [fn(&mut SmsAlert); 6] = [
+        |s| s.lat_e5 = 9_000_001,
+        |s| s.lon_e5 = -18_000_001,
+        |s| (s.lat_e5, s.lon_e5) = (0, 0),
+        |s| s.accuracy_m = 0,
+        |s| s.created_at_s = SMS_EPOCH_S - 1,
+        |s| s.created_at_s = SMS_EPOCH_S + i64::from(u32::MAX) + 1,
+    ];
+    for change in cases {
+        let mut s = good;
+        change(&mut s);
+        assert!(
+            matches!(encode_sms(&s, &test_key()), Err(ProtocolError::BadSms(_))),
+            "{s:?}"
+        );
+    }
+    let mut s = good;
+    s.created_at_s = SMS_EPOCH_S + i64::from(u32::MAX);
+    let back = parse_sms(&encode_sms(&s, &test_key()).unwrap())
+        .unwrap()
+        .alert;
+    assert_eq!(
+        back, s,
+        "the last second of the range (year 2160) still encodes"
+    );
+}
+
+/// A syntactically valid SMS whose payload was built by hand and signed.
+fn forge(change: impl FnOnce(&mut [u8; SMS_PAYLOAD_LEN])) -> String {
+    let sms = SmsAlert::from_alert(&alert()).unwrap();
+    let text = encode_sms(&sms, &test_key()).unwrap();
+    let bytes = URL_SAFE_NO_PAD.decode(&text[SMS_PREFIX.len()..]).unwrap();
+    let mut payload: [u8; SMS_PAYLOAD_LEN] = bytes[..SMS_PAYLOAD_LEN].try_into().unwrap();
+    change(&mut payload);
+    let sig = test_key().sign_raw(&sms_signing_input(&payload));
+    format!(
+        "{SMS_PREFIX}{}",
+        URL_SAFE_NO_PAD.encode([&payload[..], &sig[..]].concat())
+    )
+}
+
+fn bad_sms(text: &str) -> &'static str {
+    match parse_sms(text) {
+        Err(ProtocolError::BadSms(why)) => why,
+        other => panic!("expected BadSms, got {other:?}"),
+    }
+}
+
+#[test]
+fn test_the_parser_refuses_a_wrong_prefix_length_or_alphabet() {
+    let text = encode_sms(&SmsAlert::from_alert(&alert()).unwrap(), &test_key()).unwrap();
+    let body = &text[SMS_PREFIX.len()..];
+    assert_eq!(bad_sms(""), "does not start with AUX1");
+    assert_eq!(bad_sms(&format!("AUX2 {body}")), "does not start with AUX1");
+    assert_eq!(bad_sms(&format!("aux1 {body}")), "does not start with AUX1");
+    assert_eq!(bad_sms(&format!("AUX1{body}")), "does not start with AUX1");
+    assert_eq!(bad_sms(&format!("AUX1  {body}")), "wrong length");
+    assert_eq!(bad_sms(&text[..text.len() - 1]), "wrong length");
+    assert_eq!(bad_sms(&format!("{text}A")), "wrong length");
+    assert_eq!(
+        bad_sms(&format!("AUX1 {}", "ñ".repeat(76))),
+        "not base64url"
+    );
+    assert_eq!(bad_sms(&format!("AUX1 {}+", &body[1..])), "not base64url");
+    assert_eq!(bad_sms(&format!("AUX1 {}=", &body[1..])), "not base64url");
+    assert_eq!(
+        bad_sms(&format!("AUX1 {}", "!".repeat(152))),
+        "not base64url"
+    );
+}
+
+#[test]
+fn test_the_parser_refuses_signed_payloads_with_bad_fields() {
+    assert_eq!(
+        bad_sms(&forge(|p| p[0] = 2)),
+        "unsupported SMS layout version"
+    );
+    assert_eq!(
+        bad_sms(&forge(|p| p[0] = 0)),
+        "unsupported SMS layout version"
+    );
+    assert_eq!(bad_sms(&forge(|p| p[49] |= 1)), "reserved bit set");
+    assert_eq!(bad_sms(&forge(|p| p[49] |= 0b111 << 5)), "unknown kind");
+    assert_eq!(
+        bad_sms(&forge(|p| p[49] = (p[49] & !0b11100) | (5 << 2))),
+        "unknown fix source"
+    );
+    assert_eq!(
+        bad_sms(&forge(|p| p[33..41].fill(0))),
+        "(0, 0) is not a real position"
+    );
+    assert_eq!(
+        bad_sms(&forge(
+            |p| p[33..37].copy_from_slice(&9_000_001i32.to_be_bytes())
+        )),
+        "coordinates out of range"
+    );
+    assert_eq!(
+        bad_sms(&forge(
+            |p| p[37..41].copy_from_slice(&i32::MIN.to_be_bytes())
+        )),
+        "coordinates out of range"
+    );
+    assert_eq!(
+        bad_sms(&forge(|p| p[41..43].fill(0))),
+        "accuracy must be at least 1 m"
+    );
+    assert_eq!(
+        bad_sms(&forge(|p| p[7] = 0x40)),
+        "the alert id is not a UUIDv7"
+    );
+    assert_eq!(
+        bad_sms(&forge(|p| p[17..33].fill(0))),
+        "the device id is nil"
+    );
+    // The forgeries above are well signed: the parser, not the signature,
+    // refused them. This one only changes the time and still parses.
+    let ok = parse_sms(&forge(|p| p[43..47].fill(0))).unwrap();
+    assert_eq!(ok.alert.created_at_s, SMS_EPOCH_S);
+    assert_eq!(ok.verify(&test_key().public_key()), Ok(()));
+    assert!(
+        ok.alert.validate(NOW_MS).is_err(),
+        "2024-01-01 is too old on 2025-06-15"
+    );
+}
+
+#[test]
+fn test_sms_validate_applies_the_time_rules() {
+    let mut sms = SmsAlert::from_alert(&alert()).unwrap();
+    assert_eq!(sms.validate(NOW_MS), Ok(()));
+    sms.created_at_s = NOW_MS / 1000 + 3_600;
+    assert!(matches!(
+        sms.validate(NOW_MS),
+        Err(ProtocolError::Invalid {
+            field: "created_at_ms",
+            ..
+        })
+    ));
+    sms.created_at_s = NOW_MS / 1000;
+    sms.lat_e5 = 0;
+    sms.lon_e5 = 0;
+    assert!(matches!(
+        sms.validate(NOW_MS),
+        Err(ProtocolError::BadSms(_))
+    ));
+}
+
+/// The worked example of PROTOCOL.md; the test keeps the document true.
+#[test]
+fn test_the_worked_example_in_protocol_md() {
+    let sms = SmsAlert {
+        id: "019773a2-3f40-7abc-8def-0123456789ab".parse().unwrap(),
+        device_id: "5b1c0e6e-8a4f-4d2b-9c3e-2f7a1d6b8e90".parse().unwrap(),
+        kind: AlertKind::Asalto,
+        lat_e5: -807_123,
+        lon_e5: -7_900_456,
+        accuracy_m: 13,
+        created_at_s: 1_750_000_000,
+        fix_age_s: 3,
+        source: FixSource::Gps,
+        silent: false,
+    };
+    let text = encode_sms(&sms, &test_key()).unwrap();
+    let parsed = parse_sms(&text).unwrap();
+    assert_eq!(parsed.alert, sms);
+    assert_eq!(parsed.verify(&test_key().public_key()), Ok(()));
+    let payload_hex: String = parsed
+        .payload()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let doc = include_str!("../PROTOCOL.md");
+    assert!(
+        doc.contains(&text),
+        "PROTOCOL.md lacks the example text:\n{text}"
+    );
+    assert!(
+        doc.contains(&test_key().public_key().to_base64()),
+        "public key"
+    );
+    for chunk in payload_hex.as_bytes().chunks(32) {
+        let chunk = std::str::from_utf8(chunk).unwrap();
+        assert!(
+            doc.contains(chunk),
+            "PROTOCOL.md lacks payload bytes {chunk}\nfull: {payload_hex}"
+        );
+    }
+    let signature_hex: String = parsed
+        .signature()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    for chunk in signature_hex.as_bytes().chunks(64) {
+        let chunk = std::str::from_utf8(chunk).unwrap();
+        assert!(
+            doc.contains(chunk),
+            "PROTOCOL.md lacks signature bytes {chunk}"
+        );
+    }
+}

@@ -1,0 +1,501 @@
+//! Every refusal of the validator and the decoder, one at a time, starting
+//! from a valid message.
+
+mod common;
+
+use auxilio_protocol::limits::*;
+use auxilio_protocol::{
+    check_coordinates, check_phone, check_time, decode, Alert, Cancel, DeviceKey, EnrollRequest,
+    Place, PositionBatch, Profile, ProtocolError, ReporterRole, Validate, PROTOCOL_VERSION,
+};
+use common::*;
+use serde_json::json;
+
+fn field_of(result: Result<(), ProtocolError>) -> &'static str {
+    match result {
+        Err(ProtocolError::Invalid { field, .. }) => field,
+        other => panic!("expected an Invalid error, got {other:?}"),
+    }
+}
+
+fn refused(mut change: impl FnMut(&mut Alert)) -> &'static str {
+    let mut a = alert();
+    change(&mut a);
+    field_of(a.validate(NOW_MS))
+}
+
+#[test]
+fn test_the_fixtures_are_valid() {
+    assert_eq!(alert().validate(NOW_MS), Ok(()));
+    assert_eq!(cancel().validate(NOW_MS), Ok(()));
+    assert_eq!(batch().validate(NOW_MS), Ok(()));
+    assert_eq!(enroll().validate(NOW_MS), Ok(()));
+}
+
+#[test]
+fn test_coordinates_must_be_finite_in_range_and_not_null_island() {
+    for (lat, lon, field) in [
+        (f64::NAN, -79.0, "lat"),
+        (-8.0, f64::NAN, "lon"),
+        (f64::INFINITY, -79.0, "lat"),
+        (-8.0, f64::NEG_INFINITY, "lon"),
+        (90.000001, -79.0, "lat"),
+        (-90.5, -79.0, "lat"),
+        (-8.0, 180.0001, "lon"),
+        (-8.0, -181.0, "lon"),
+        (0.0, 0.0, "lat"),
+        (-0.0, 0.0, "lat"),
+        (0.0, -0.0, "lat"),
+    ] {
+        assert_eq!(
+            field_of(check_coordinates(lat, lon)),
+            field,
+            "({lat}, {lon})"
+        );
+        assert_eq!(
+            refused(|a| {
+                a.fix.lat = lat;
+                a.fix.lon = lon;
+            }),
+            field
+        );
+    }
+    for (lat, lon) in [(90.0, 180.0), (-90.0, -180.0), (0.0, 1e-4), (1e-4, 0.0)] {
+        assert_eq!(check_coordinates(lat, lon), Ok(()));
+    }
+}
+
+#[test]
+fn test_accuracy_must_be_positive_finite_and_bounded() {
+    for acc in [
+        0.0,
+        -0.0,
+        -1.0,
+        f64::NAN,
+        f64::INFINITY,
+        MAX_ACCURACY_M + 1.0,
+    ] {
+        assert_eq!(refused(|a| a.fix.accuracy_m = acc), "accuracy_m", "{acc}");
+    }
+}
+
+#[test]
+fn test_optional_fix_fields_are_bounded() {
+    assert_eq!(refused(|a| a.fix.altitude_m = Some(f64::NAN)), "altitude_m");
+    assert_eq!(refused(|a| a.fix.altitude_m = Some(9_001.0)), "altitude_m");
+    assert_eq!(refused(|a| a.fix.speed_mps = Some(-0.1)), "speed_mps");
+    assert_eq!(
+        refused(|a| a.fix.speed_mps = Some(f64::INFINITY)),
+        "speed_mps"
+    );
+    assert_eq!(refused(|a| a.fix.heading_deg = Some(-1.0)), "heading_deg");
+    assert_eq!(refused(|a| a.fix.heading_deg = Some(360.5)), "heading_deg");
+    assert_eq!(
+        refused(|a| a.fix.heading_deg = Some(f64::NAN)),
+        "heading_deg"
+    );
+    for h in [0.0, 359.99, 360.0] {
+        let mut a = alert();
+        a.fix.heading_deg = Some(h);
+        assert_eq!(
+            a.validate(NOW_MS),
+            Ok(()),
+            "heading {h} is north-ish, not an error"
+        );
+    }
+}
+
+#[test]
+fn test_timestamps_must_be_after_2024_not_future_not_too_old() {
+    let t = |ms| check_time("t", ms, NOW_MS);
+    assert_eq!(t(NOW_MS), Ok(()));
+    assert_eq!(t(NOW_MS + MAX_FUTURE_SKEW_MS), Ok(()));
+    assert_eq!(t(NOW_MS - MAX_AGE_MS), Ok(()));
+    for bad in [
+        i64::MIN,
+        -1,
+        0,
+        MIN_TIMESTAMP_MS - 1,
+        NOW_MS + MAX_FUTURE_SKEW_MS + 1,
+        NOW_MS - MAX_AGE_MS - 1,
+        i64::MAX,
+    ] {
+        assert_eq!(field_of(t(bad)), "t", "{bad}");
+    }
+    // Extreme clocks on the checking side never overflow.
+    for now in [i64::MIN, 0, i64::MAX] {
+        for ms in [i64::MIN, 0, NOW_MS, i64::MAX] {
+            let _ = check_time("t", ms, now);
+        }
+    }
+    assert_eq!(
+        refused(|a| a.created_at_ms = MIN_TIMESTAMP_MS - 1),
+        "created_at_ms"
+    );
+    assert_eq!(
+        refused(|a| a.created_at_ms = NOW_MS + 3_600_000),
+        "created_at_ms"
+    );
+    assert_eq!(
+        refused(|a| a.fix.fixed_at_ms = NOW_MS - MAX_AGE_MS - 1),
+        "fixed_at_ms"
+    );
+    assert_eq!(
+        refused(|a| a.fix.fixed_at_ms = a.created_at_ms + MAX_FUTURE_SKEW_MS + 1),
+        "fix.fixed_at_ms"
+    );
+}
+
+#[test]
+fn test_a_fix_measured_well_after_the_alert_is_refused() {
+    let mut a = alert();
+    a.created_at_ms = NOW_MS - 3_600_000;
+    a.id = v7(a.created_at_ms, 1);
+    a.fix.fixed_at_ms = NOW_MS;
+    assert_eq!(field_of(a.validate(NOW_MS)), "fix.fixed_at_ms");
+}
+
+#[test]
+fn test_strings_are_bounded_in_characters() {
+    let name_ok = "ñ".repeat(MAX_NAME_CHARS);
+    let mut a = alert();
+    a.reporter.display_name = name_ok.clone();
+    assert_eq!(
+        a.validate(NOW_MS),
+        Ok(()),
+        "{} chars of 2 bytes each",
+        MAX_NAME_CHARS
+    );
+    let long = |n: usize| "a".repeat(n + 1);
+    assert_eq!(
+        refused(|a| a.reporter.display_name = long(MAX_NAME_CHARS)),
+        "reporter.display_name"
+    );
+    assert_eq!(
+        refused(|a| a.reporter.organization = Some(long(MAX_NAME_CHARS))),
+        "reporter.organization"
+    );
+    assert_eq!(
+        refused(|a| a.reporter.plate = Some(long(MAX_PLATE_CHARS))),
+        "reporter.plate"
+    );
+    assert_eq!(
+        refused(|a| a.reporter.place = Some(long(MAX_NAME_CHARS))),
+        "reporter.place"
+    );
+    assert_eq!(refused(|a| a.note = Some(long(MAX_NOTE_CHARS))), "note");
+    assert_eq!(
+        refused(|a| a.app_version = long(MAX_VERSION_CHARS)),
+        "app_version"
+    );
+    let mut c = cancel();
+    c.reason = Some(long(MAX_NOTE_CHARS));
+    assert_eq!(field_of(c.validate(NOW_MS)), "reason");
+}
+
+#[test]
+fn test_required_strings_must_not_be_blank() {
+    assert_eq!(
+        refused(|a| a.reporter.display_name = " \t ".into()),
+        "reporter.display_name"
+    );
+    assert_eq!(refused(|a| a.app_version = String::new()), "app_version");
+    assert_eq!(refused(|a| a.note = Some("   ".into())), "note");
+}
+
+#[test]
+fn test_control_and_bidi_override_characters_are_refused() {
+    assert_eq!(
+        refused(|a| a.reporter.display_name = "Rosa\u{0}".into()),
+        "reporter.display_name"
+    );
+    assert_eq!(
+        refused(|a| a.reporter.display_name = "Rosa\nQuispe".into()),
+        "reporter.display_name"
+    );
+    assert_eq!(
+        refused(|a| a.reporter.display_name = "Rosa\u{202E}epsiuQ".into()),
+        "reporter.display_name"
+    );
+    assert_eq!(
+        refused(|a| a.reporter.plate = Some("M1\u{1b}[2J".into())),
+        "reporter.plate"
+    );
+    assert_eq!(refused(|a| a.note = Some("dos\r\nsujetos".into())), "note");
+    assert_eq!(refused(|a| a.note = Some("a\u{2067}b".into())), "note");
+    // A newline is fine in a note; sanitize_text makes typed text acceptable.
+    let mut a = alert();
+    a.note = Some(auxilio_protocol::sanitize_text(
+        "dos\r\nsujetos\u{202E}",
+        MAX_NOTE_CHARS,
+        auxilio_protocol::Lines::Multi,
+    ));
+    assert_eq!(a.note.as_deref(), Some("dos\nsujetos"));
+    assert_eq!(a.validate(NOW_MS), Ok(()));
+}
+
+#[test]
+fn test_phone_numbers() {
+    for ok in ["987654321", "+51 987 654 321", "044-123456"] {
+        assert_eq!(check_phone("phone", ok), Ok(()), "{ok}");
+    }
+    for bad in [
+        "",
+        "12345",
+        "98765432a",
+        "+51 (987) 654321",
+        "987654321987654321123",
+        "987\n654321",
+    ] {
+        assert_eq!(field_of(check_phone("phone", bad)), "phone", "{bad:?}");
+    }
+    assert_eq!(
+        refused(|a| a.reporter.phone = "llámame".into()),
+        "reporter.phone"
+    );
+}
+
+#[test]
+fn test_ids_and_battery() {
+    assert_eq!(refused(|a| a.id = v4(1)), "id");
+    assert_eq!(refused(|a| a.device_id = uuid::Uuid::nil()), "device_id");
+    assert_eq!(refused(|a| a.battery_pct = Some(101)), "battery_pct");
+    let mut b = batch();
+    b.updates[0].alert_id = v4(3);
+    assert_eq!(field_of(b.validate(NOW_MS)), "updates.alert_id");
+    let mut c = cancel();
+    c.alert_id = v4(3);
+    assert_eq!(field_of(c.validate(NOW_MS)), "alert_id");
+}
+
+#[test]
+fn test_position_batches_are_bounded_and_not_empty() {
+    let mut b = batch();
+    b.updates.clear();
+    assert_eq!(field_of(b.validate(NOW_MS)), "updates");
+    let mut b = batch();
+    let one = b.updates[0].clone();
+    b.updates = vec![one; MAX_BATCH + 1];
+    assert_eq!(field_of(b.validate(NOW_MS)), "updates");
+    b.updates.truncate(MAX_BATCH);
+    assert_eq!(b.validate(NOW_MS), Ok(()));
+    let mut b = batch();
+    b.updates[0].fix.lat = 0.0;
+    b.updates[0].fix.lon = 0.0;
+    assert_eq!(field_of(b.validate(NOW_MS)), "lat");
+}
+
+fn enroll() -> EnrollRequest {
+    EnrollRequest {
+        v: PROTOCOL_VERSION,
+        code: "PORVENIR-2025".into(),
+        device_id: v4(0x17),
+        public_key: test_key().public_key().to_base64(),
+        profile: Profile {
+            display_name: "Rosa Quispe".into(),
+            dni: Some("40123456".into()),
+            phone: "987654321".into(),
+            role: ReporterRole::MarketVendor,
+            plate: None,
+            place: Some(Place {
+                name: "Mercado Unión, puesto 14".into(),
+                lat: -8.0731,
+                lon: -79.0012,
+                radius_m: 40.0,
+            }),
+        },
+    }
+}
+
+#[test]
+fn test_enrollment_dni_key_code_and_place() {
+    for bad in ["4012345", "401234567", "4012345a", "４０１２３４５６", ""] {
+        let mut e = enroll();
+        e.profile.dni = Some(bad.into());
+        assert_eq!(field_of(e.validate(NOW_MS)), "profile.dni", "{bad:?}");
+    }
+    let mut e = enroll();
+    e.public_key = "not a key".into();
+    assert!(matches!(e.validate(NOW_MS), Err(ProtocolError::BadKey(_))));
+    // The identity point is a weak (small-order) key.
+    let mut weak = [0u8; 32];
+    weak[0] = 1;
+    let mut e = enroll();
+    e.public_key = base64_url(&weak);
+    assert_eq!(
+        e.validate(NOW_MS),
+        Err(ProtocolError::BadKey("a weak (small-order) key"))
+    );
+    let mut e = enroll();
+    e.code = " ".into();
+    assert_eq!(field_of(e.validate(NOW_MS)), "code");
+    let mut e = enroll();
+    e.profile.place.as_mut().unwrap().radius_m = 0.0;
+    assert_eq!(field_of(e.validate(NOW_MS)), "place.radius_m");
+    let mut e = enroll();
+    e.profile.place.as_mut().unwrap().lat = 0.0;
+    e.profile.place.as_mut().unwrap().lon = 0.0;
+    assert_eq!(field_of(e.validate(NOW_MS)), "lat");
+    let _ = DeviceKey::generate().unwrap();
+}
+
+fn base64_url(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+#[test]
+fn test_decode_accepts_valid_json_of_every_message() {
+    let a = alert();
+    assert_eq!(
+        decode::<Alert>(&serde_json::to_vec(&a).unwrap(), NOW_MS),
+        Ok(a)
+    );
+    let b = batch();
+    assert_eq!(
+        decode::<PositionBatch>(&serde_json::to_vec(&b).unwrap(), NOW_MS),
+        Ok(b)
+    );
+    let c = cancel();
+    assert_eq!(
+        decode::<Cancel>(&serde_json::to_vec(&c).unwrap(), NOW_MS),
+        Ok(c)
+    );
+    let e = enroll();
+    assert_eq!(
+        decode::<EnrollRequest>(&serde_json::to_vec(&e).unwrap(), NOW_MS),
+        Ok(e)
+    );
+}
+
+#[test]
+fn test_unknown_version_gets_its_own_clear_error() {
+    let body = with_field(&alert(), &["v"], Some(json!(2)));
+    let err = decode::<Alert>(&body, NOW_MS).unwrap_err();
+    assert_eq!(
+        err,
+        ProtocolError::UnsupportedVersion {
+            found: 2,
+            supported: 1
+        }
+    );
+    assert_eq!(err.kind(), "unsupported_version");
+    assert_eq!(
+        err.to_string(),
+        "unsupported protocol version 2 (this side speaks 1)"
+    );
+    // Even when the rest of the body is of a shape this side does not know.
+    let future = br#"{"v": 7, "something": "new"}"#;
+    assert_eq!(
+        decode::<Alert>(future, NOW_MS),
+        Err(ProtocolError::UnsupportedVersion {
+            found: 7,
+            supported: 1
+        })
+    );
+    let huge = br#"{"v": 18446744073709551615}"#;
+    assert!(matches!(
+        decode::<Cancel>(huge, NOW_MS),
+        Err(ProtocolError::UnsupportedVersion { .. })
+    ));
+}
+
+#[test]
+fn test_missing_or_odd_version() {
+    let body = with_field(&alert(), &["v"], None);
+    assert_eq!(
+        decode::<Alert>(&body, NOW_MS),
+        Err(ProtocolError::Invalid {
+            field: "v",
+            reason: "missing"
+        })
+    );
+    for v in [json!(null), json!("1"), json!(1.5), json!(-1), json!([1])] {
+        let body = with_field(&alert(), &["v"], Some(v.clone()));
+        let err = decode::<Alert>(&body, NOW_MS).unwrap_err();
+        assert!(
+            matches!(err, ProtocolError::Invalid { field: "v", .. }),
+            "{v}: {err:?}"
+        );
+    }
+}
+
+#[test]
+fn test_unknown_fields_are_refused_at_every_level() {
+    for path in [&["extra"][..], &["fix", "extra"], &["reporter", "extra"]] {
+        let body = with_field(&alert(), path, Some(json!(1)));
+        assert!(
+            matches!(
+                decode::<Alert>(&body, NOW_MS),
+                Err(ProtocolError::Malformed(_))
+            ),
+            "{path:?}"
+        );
+    }
+    let body = with_field(&cancel(), &["extra"], Some(json!(1)));
+    assert!(matches!(
+        decode::<Cancel>(&body, NOW_MS),
+        Err(ProtocolError::Malformed(_))
+    ));
+}
+
+#[test]
+fn test_malformed_bodies_and_no_personal_data_in_errors() {
+    let body = with_field(
+        &alert(),
+        &["fix", "lat"],
+        Some(json!("-8.07123 Rosa Quispe 987654321")),
+    );
+    let err = decode::<Alert>(&body, NOW_MS).unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, ProtocolError::Malformed(_)));
+    assert!(
+        !text.contains("Rosa") && !text.contains("987654321") && !text.contains("8.07"),
+        "{text}"
+    );
+    for bad in [
+        &b""[..],
+        b"{",
+        b"null",
+        b"[1]",
+        b"\"v\"",
+        b"{\"v\":1,\"v\":1}",
+        b"\xff\xfe",
+    ] {
+        assert!(decode::<Alert>(bad, NOW_MS).is_err(), "{bad:?}");
+    }
+    // An alert written as a JSON array of its fields is not the protocol.
+    let as_array = match serde_json::to_value(alert()).unwrap() {
+        serde_json::Value::Object(map) => {
+            serde_json::Value::Array(map.into_iter().map(|(_, v)| v).collect())
+        }
+        _ => unreachable!(),
+    };
+    let err = decode::<Alert>(&serde_json::to_vec(&as_array).unwrap(), NOW_MS).unwrap_err();
+    assert_eq!(
+        err,
+        ProtocolError::Malformed("the body must be a JSON object".into())
+    );
+    let too_big = vec![b' '; MAX_BODY_BYTES + 1];
+    assert_eq!(
+        decode::<Alert>(&too_big, NOW_MS),
+        Err(ProtocolError::Malformed("the body is too large".into()))
+    );
+    let deep = format!(
+        "{{\"v\":1,\"x\":{}{}}}",
+        "[".repeat(10_000),
+        "]".repeat(10_000)
+    );
+    assert!(decode::<Alert>(deep.as_bytes(), NOW_MS).is_err());
+}
+
+#[test]
+fn test_validation_errors_name_the_field_never_the_value() {
+    let mut a = alert();
+    a.reporter.phone = "Rosa 987".into();
+    let text = a.validate(NOW_MS).unwrap_err().to_string();
+    assert!(
+        text.contains("reporter.phone") && !text.contains("Rosa"),
+        "{text}"
+    );
+}
