@@ -1,1 +1,108 @@
-//! placeholder
+//! `auxilio-sim`: one or many Auxilio phones driven through the real
+//! `auxilio-core` (there is no second implementation of the phone here).
+//!
+//! - [`phone::raise`] and [`phone::deliver`]: one phone, one data directory.
+//! - [`fleet::run`]: many phones moving through El Porvenir, used by the
+//!   `fleet` command and in-process by `auxilio-server demo`.
+
+pub mod cli;
+mod error;
+pub mod fleet;
+pub mod geo;
+mod people;
+pub mod phone;
+
+pub use error::SimError;
+
+use std::io::Write;
+use std::time::Duration;
+
+use cli::{Cli, Command};
+
+/// Runs one parsed command line; output lines go to stdout.
+pub async fn run(cli: Cli) -> Result<(), SimError> {
+    let stdout = std::io::stdout();
+    match cli.command {
+        Command::Raise(args) => phone::raise(args, &mut stdout.lock()).await.map(|_| ()),
+        Command::Deliver(args) => phone::deliver(args, &mut stdout.lock()).await.map(|_| ()),
+        Command::Fleet(args) => {
+            let mut config = fleet::FleetConfig::new(
+                args.server,
+                args.devices,
+                args.rate,
+                Duration::from_secs(args.duration),
+            );
+            config.code = args.code;
+            config.data_dir = args.data;
+            if let Some(seed) = args.seed {
+                config.seed = seed;
+            }
+            config.tracking_interval = Duration::from_secs(args.tracking_interval_s.max(1));
+            config.tuning = args.tuning;
+            let json = args.json;
+            let report = fleet::run(config).await?;
+            let mut out = stdout.lock();
+            if json {
+                let text = serde_json::to_string_pretty(&report)?;
+                writeln!(out, "{text}")?;
+            } else {
+                writeln!(out, "{report}")?;
+            }
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::cli::{Cli, Command};
+
+    #[test]
+    fn test_raise_takes_negative_coordinates_and_kinds_with_underscores() {
+        let cli = Cli::try_parse_from([
+            "auxilio-sim",
+            "raise",
+            "--server",
+            "http://127.0.0.1:9/",
+            "--data",
+            "/tmp/x",
+            "--kind",
+            "emergencia_medica",
+            "--lat",
+            "-8.07",
+            "--lon",
+            "-79.00",
+            "--accuracy",
+            "12",
+            "--no-wait",
+        ])
+        .unwrap();
+        let Command::Raise(args) = cli.command else {
+            panic!("not raise")
+        };
+        assert_eq!(args.kind, auxilio_core::AlertKind::EmergenciaMedica);
+        assert_eq!((args.lat, args.lon, args.accuracy), (-8.07, -79.0, 12.0));
+        assert!(args.no_wait);
+    }
+
+    #[test]
+    fn test_an_unknown_kind_is_refused() {
+        let parsed = Cli::try_parse_from([
+            "auxilio-sim",
+            "raise",
+            "--server",
+            "http://127.0.0.1:9/",
+            "--data",
+            "/tmp/x",
+            "--kind",
+            "robo",
+            "--lat",
+            "-8.07",
+            "--lon",
+            "-79.00",
+        ]);
+        assert!(parsed.is_err());
+    }
+}

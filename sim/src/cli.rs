@@ -1,0 +1,228 @@
+//! The one configuration of the simulator: a clap struct (every option can
+//! also come from the environment), parsed once in `main`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use auxilio_core::{AlertKind, CoreConfig, Profile};
+use auxilio_protocol::ReporterRole;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::SimError;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "auxilio-sim",
+    version,
+    about = "Acts as one or many Auxilio phones through the real auxilio-core"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Raise one SOS: prints `queued <id>` once it is durably queued, then
+    /// `received <id>` once the server has it (unless --no-wait).
+    Raise(RaiseArgs),
+    /// Deliver whatever is still queued in --data, exit when the queue is empty.
+    Deliver(DeliverArgs),
+    /// Many phones moving through El Porvenir, raising alerts at a given rate.
+    Fleet(FleetArgs),
+}
+
+/// How the phone reaches the server and how hard it retries.
+#[derive(Args, Debug, Clone)]
+pub struct Tuning {
+    /// First backoff wait after a failed delivery, in ms.
+    #[arg(long, env = "AUXILIO_SIM_BACKOFF_INITIAL_MS", default_value_t = 1000)]
+    pub backoff_initial_ms: u64,
+    /// Longest backoff wait, in ms.
+    #[arg(long, env = "AUXILIO_SIM_BACKOFF_CAP_MS", default_value_t = 60_000)]
+    pub backoff_cap_ms: u64,
+    /// Per-request timeout, in ms.
+    #[arg(long, env = "AUXILIO_SIM_REQUEST_TIMEOUT_MS", default_value_t = 15_000)]
+    pub request_timeout_ms: u64,
+    /// How long `raise` waits for a good fix, in ms (the fix given on the
+    /// command line is fed first, so a good one ends the wait at once).
+    #[arg(long, env = "AUXILIO_SIM_FIX_DEADLINE_MS", default_value_t = 8000)]
+    pub fix_deadline_ms: u64,
+}
+
+impl Tuning {
+    pub fn core_config(&self, data_dir: PathBuf, server: url::Url) -> CoreConfig {
+        let mut config = CoreConfig::new(data_dir, server);
+        config.app_version = concat!("auxilio-sim/", env!("CARGO_PKG_VERSION")).to_owned();
+        config.backoff_initial = Duration::from_millis(self.backoff_initial_ms.max(1));
+        config.backoff_cap =
+            Duration::from_millis(self.backoff_cap_ms.max(self.backoff_initial_ms).max(1));
+        config.request_timeout = Duration::from_millis(self.request_timeout_ms.max(1));
+        config.fix_deadline = Duration::from_millis(self.fix_deadline_ms);
+        config
+    }
+}
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Tuning {
+            backoff_initial_ms: 1000,
+            backoff_cap_ms: 60_000,
+            request_timeout_ms: 15_000,
+            fix_deadline_ms: 8000,
+        }
+    }
+}
+
+/// One phone: where it keeps its database, which server, who holds it.
+#[derive(Args, Debug, Clone)]
+pub struct PhoneArgs {
+    /// The serenazgo server base URL.
+    #[arg(long, env = "AUXILIO_SERVER")]
+    pub server: url::Url,
+    /// The phone's data directory (holds auxilio.db).
+    #[arg(long, env = "AUXILIO_SIM_DATA")]
+    pub data: PathBuf,
+    /// Enrollment code, used if this phone is not enrolled yet.
+    #[arg(long, env = "AUXILIO_ENROLL_CODE")]
+    pub code: Option<String>,
+    /// Display name for enrollment (demo data only).
+    #[arg(long, env = "AUXILIO_SIM_NAME", default_value = "Vecina Demo Quispe")]
+    pub name: String,
+    /// Phone number for enrollment (demo data only).
+    #[arg(long, env = "AUXILIO_SIM_PHONE", default_value = "+51 900 000 001")]
+    pub phone: String,
+    #[arg(long, value_enum, env = "AUXILIO_SIM_ROLE", default_value_t = RoleArg::Resident)]
+    pub role: RoleArg,
+    /// Vehicle plate, for drivers.
+    #[arg(long)]
+    pub plate: Option<String>,
+    #[command(flatten)]
+    pub tuning: Tuning,
+}
+
+impl PhoneArgs {
+    pub fn profile(&self) -> Profile {
+        Profile {
+            display_name: self.name.clone(),
+            dni: None,
+            phone: self.phone.clone(),
+            role: self.role.into(),
+            plate: self.plate.clone(),
+            place: None,
+        }
+    }
+
+    pub fn core_config(&self) -> CoreConfig {
+        self.tuning
+            .core_config(self.data.clone(), self.server.clone())
+    }
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoleArg {
+    Mototaxi,
+    Bus,
+    Vendor,
+    Coordinator,
+    Watch,
+    Resident,
+    Other,
+}
+
+impl From<RoleArg> for ReporterRole {
+    fn from(r: RoleArg) -> Self {
+        match r {
+            RoleArg::Mototaxi => ReporterRole::MototaxiDriver,
+            RoleArg::Bus => ReporterRole::BusDriver,
+            RoleArg::Vendor => ReporterRole::MarketVendor,
+            RoleArg::Coordinator => ReporterRole::ProgrammeCoordinator,
+            RoleArg::Watch => ReporterRole::NeighbourhoodWatch,
+            RoleArg::Resident => ReporterRole::Resident,
+            RoleArg::Other => ReporterRole::Other,
+        }
+    }
+}
+
+/// `asalto`, `emergencia_medica` (or `emergencia-medica`), …
+pub fn parse_kind(s: &str) -> Result<AlertKind, SimError> {
+    let wanted = s.trim().to_ascii_lowercase().replace('-', "_");
+    AlertKind::ALL
+        .into_iter()
+        .find(|k| k.as_str() == wanted)
+        .ok_or(SimError::Argument(
+            "kind must be one of sos, asalto, extorsion, violencia, emergencia_medica, incendio, accidente",
+        ))
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct RaiseArgs {
+    #[command(flatten)]
+    pub phone: PhoneArgs,
+    #[arg(long, value_parser = parse_kind, default_value = "sos")]
+    pub kind: AlertKind,
+    /// Latitude of the GPS fix fed before raising.
+    #[arg(long, allow_negative_numbers = true)]
+    pub lat: f64,
+    /// Longitude of the GPS fix fed before raising.
+    #[arg(long, allow_negative_numbers = true)]
+    pub lon: f64,
+    /// Horizontal accuracy of the fix, in metres.
+    #[arg(long, default_value_t = 10.0)]
+    pub accuracy: f64,
+    /// The discreet trigger.
+    #[arg(long)]
+    pub silent: bool,
+    #[arg(long)]
+    pub note: Option<String>,
+    #[arg(long)]
+    pub battery: Option<u8>,
+    /// Exit as soon as the alert is queued.
+    #[arg(long)]
+    pub no_wait: bool,
+    /// Give up waiting for the server after this many seconds (the alert
+    /// stays queued; `deliver` sends it later).
+    #[arg(long, env = "AUXILIO_SIM_WAIT_TIMEOUT_S")]
+    pub wait_timeout_s: Option<u64>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DeliverArgs {
+    #[command(flatten)]
+    pub phone: PhoneArgs,
+    /// Give up after this many seconds (exit 4, rows stay queued).
+    #[arg(long, env = "AUXILIO_SIM_DELIVER_TIMEOUT_S", default_value_t = 120)]
+    pub timeout_s: u64,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct FleetArgs {
+    #[arg(long, env = "AUXILIO_SERVER")]
+    pub server: url::Url,
+    /// Simulated phones.
+    #[arg(long, default_value_t = 20)]
+    pub devices: usize,
+    /// Alerts per minute, all phones together.
+    #[arg(long, default_value_t = 6.0)]
+    pub rate: f64,
+    /// How long to run, in seconds.
+    #[arg(long, default_value_t = 60)]
+    pub duration: u64,
+    /// Enrollment code for every phone.
+    #[arg(long, env = "AUXILIO_ENROLL_CODE")]
+    pub code: Option<String>,
+    /// Parent of the phones' data directories (a temporary one if absent).
+    #[arg(long, env = "AUXILIO_SIM_DATA")]
+    pub data: Option<PathBuf>,
+    /// Seed of the random choices, for a repeatable run.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Seconds between tracked positions after an SOS.
+    #[arg(long, default_value_t = 10)]
+    pub tracking_interval_s: u64,
+    /// Print the report as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub tuning: Tuning,
+}
