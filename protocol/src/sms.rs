@@ -16,7 +16,7 @@
 //! | 37–40  | longitude      | `i32`, 1e-5 degrees, rounded                       |
 //! | 41–42  | accuracy       | `u16` metres, rounded up, at least 1               |
 //! | 43–46  | created at     | `u32` seconds since 2024-01-01T00:00:00Z           |
-//! | 47–48  | fix age        | `u16` seconds before created at, rounded up, capped |
+//! | 47–48  | fix age        | `u16`: seconds if < 0x8000, else 0x8000 \| minutes |
 //! | 49     | flags          | kind << 5 \| source << 2 \| silent << 1 (bit 0 = 0) |
 //!
 //! 50 + 64 = 114 bytes are exactly 152 base64 characters (no padding, no
@@ -67,9 +67,11 @@ pub struct SmsAlert {
     pub accuracy_m: u16,
     /// Unix seconds.
     pub created_at_s: i64,
-    /// How long before `created_at_s` the position was measured, in seconds
-    /// (rounded up, saturating at 65 535 ≈ 18 h).
-    pub fix_age_s: u16,
+    /// How long before `created_at_s` the position was measured, in seconds,
+    /// rounded up to what the form carries: exact below 32 768 s (≈ 9 h),
+    /// whole minutes above, saturating at [`MAX_FIX_AGE_S`] (≈ 22 days). An
+    /// old fix is never made to look fresher than it is.
+    pub fix_age_s: u32,
     pub source: FixSource,
     pub silent: bool,
 }
@@ -101,7 +103,7 @@ impl SmsAlert {
         let accuracy_m = fix.accuracy_m.ceil().clamp(1.0, f64::from(u16::MAX)) as u16;
         let age_ms =
             u64::try_from(alert.created_at_ms.saturating_sub(fix.fixed_at_ms)).unwrap_or(0);
-        let fix_age_s = u16::try_from(age_ms.div_ceil(1000)).unwrap_or(u16::MAX);
+        let fix_age_s = quantize_age(age_ms.div_ceil(1000));
         if alert.id.get_version_num() != 7 {
             return Err(ProtocolError::invalid("id", "must be a UUIDv7"));
         }
@@ -175,6 +177,9 @@ impl SmsAlert {
         if self.sms_seconds().is_none() {
             return Err("the time is outside 2024 to 2160");
         }
+        if quantize_age(u64::from(self.fix_age_s)) != self.fix_age_s {
+            return Err("the fix age is not in the form's steps");
+        }
         if self.id.get_version_num() != 7 {
             return Err("the alert id is not a UUIDv7");
         }
@@ -201,7 +206,7 @@ impl SmsAlert {
         p[37..41].copy_from_slice(&self.lon_e5.to_be_bytes());
         p[41..43].copy_from_slice(&self.accuracy_m.to_be_bytes());
         p[43..47].copy_from_slice(&seconds.to_be_bytes());
-        p[47..49].copy_from_slice(&self.fix_age_s.to_be_bytes());
+        p[47..49].copy_from_slice(&encode_age(self.fix_age_s).to_be_bytes());
         p[49] = (kind_code(self.kind) << 5)
             | (source_code(self.source) << 2)
             | (u8::from(self.silent) << 1);
@@ -220,6 +225,11 @@ impl SmsAlert {
         let source = source_from_code((flags >> 2) & 0b111)
             .ok_or(ProtocolError::BadSms("unknown fix source"))?;
         let seconds = u32::from_be_bytes([p[43], p[44], p[45], p[46]]);
+        let raw_age = u16::from_be_bytes([p[47], p[48]]);
+        let fix_age_s = decode_age(raw_age);
+        if encode_age(fix_age_s) != raw_age {
+            return Err(ProtocolError::BadSms("fix age not in its shortest form"));
+        }
         let sms = SmsAlert {
             id: Uuid::from_bytes(take16(p, 1)),
             device_id: Uuid::from_bytes(take16(p, 17)),
@@ -228,7 +238,7 @@ impl SmsAlert {
             lon_e5: i32::from_be_bytes([p[37], p[38], p[39], p[40]]),
             accuracy_m: u16::from_be_bytes([p[41], p[42]]),
             created_at_s: SMS_EPOCH_S + i64::from(seconds),
-            fix_age_s: u16::from_be_bytes([p[47], p[48]]),
+            fix_age_s,
             source,
             silent: flags & 0b10 != 0,
         };
@@ -325,6 +335,41 @@ pub fn parse_sms(text: &str) -> Result<SignedSms, ProtocolError> {
         payload,
         signature,
     })
+}
+
+/// Fix ages from here on are carried in whole minutes.
+const AGE_MINUTES_FROM_S: u32 = 0x8000;
+/// The oldest fix age the form carries, in seconds (32 767 minutes).
+pub const MAX_FIX_AGE_S: u32 = 0x7FFF * 60;
+
+/// The fix age the form can carry for `age_s`, never younger than `age_s`
+/// (up to the cap).
+fn quantize_age(age_s: u64) -> u32 {
+    if age_s < u64::from(AGE_MINUTES_FROM_S) {
+        age_s as u32
+    } else {
+        let minutes = age_s.div_ceil(60).min(u64::from(MAX_FIX_AGE_S / 60));
+        minutes as u32 * 60
+    }
+}
+
+/// The two bytes of a quantized age: seconds below 0x8000, else
+/// 0x8000 | minutes.
+fn encode_age(age_s: u32) -> u16 {
+    if age_s < AGE_MINUTES_FROM_S {
+        age_s as u16
+    } else {
+        (AGE_MINUTES_FROM_S | (age_s / 60).min(0x7FFF)) as u16
+    }
+}
+
+fn decode_age(raw: u16) -> u32 {
+    let raw = u32::from(raw);
+    if raw & AGE_MINUTES_FROM_S == 0 {
+        raw
+    } else {
+        (raw & 0x7FFF) * 60
+    }
 }
 
 fn take16(p: &[u8; SMS_PAYLOAD_LEN], at: usize) -> [u8; 16] {

@@ -130,7 +130,25 @@ fn test_from_alert_saturates_and_refuses_what_it_cannot_carry() {
     a.fix.fixed_at_ms = NOW_MS - 13 * 24 * 3_600_000;
     let sms = SmsAlert::from_alert(&a).unwrap();
     assert_eq!(sms.accuracy_m, 1, "at least 1 m");
-    assert_eq!(sms.fix_age_s, u16::MAX, "a 13-day-old fix saturates");
+    assert_eq!(sms.fix_age_s, 13 * 24 * 3_600, "13 days, in whole minutes");
+    for (age_ms, carried_s) in [
+        (0, 0),
+        (1, 1),
+        (32_767_000, 32_767),
+        (32_767_001, 32_820),
+        (32_768_000, 32_820),
+        (40_000_000, 40_020),
+        (30 * 24 * 3_600_000, MAX_FIX_AGE_S),
+    ] {
+        a.fix.fixed_at_ms = a.created_at_ms - age_ms;
+        let sms = SmsAlert::from_alert(&a).unwrap();
+        assert_eq!(sms.fix_age_s, carried_s, "{age_ms} ms");
+        assert!(i64::from(sms.fix_age_s) * 1000 >= age_ms.min(i64::from(MAX_FIX_AGE_S) * 1000));
+        let back = parse_sms(&encode_sms(&sms, &test_key()).unwrap())
+            .unwrap()
+            .alert;
+        assert_eq!(back.fix_age_s, carried_s);
+    }
     // A fix a little after the alert (clock skew) has age 0, not a wrap.
     a.fix.fixed_at_ms = a.created_at_ms + 60_000;
     assert_eq!(SmsAlert::from_alert(&a).unwrap().fix_age_s, 0);
@@ -173,7 +191,9 @@ fn test_from_alert_saturates_and_refuses_what_it_cannot_carry() {
 #[test]
 fn test_encode_refuses_a_hand_made_alert_the_parser_would_refuse() {
     let good = SmsAlert::from_alert(&alert()).unwrap();
-    let cases: [fn(&mut SmsAlert); 6] = [
+    let cases: [fn(&mut SmsAlert); 8] = [
+        |s| s.fix_age_s = 40_001,
+        |s| s.fix_age_s = MAX_FIX_AGE_S + 60,
         |s| s.lat_e5 = 9_000_001,
         |s| s.lon_e5 = -18_000_001,
         |s| (s.lat_e5, s.lon_e5) = (0, 0),
@@ -287,6 +307,12 @@ fn test_the_parser_refuses_signed_payloads_with_bad_fields() {
     assert_eq!(
         bad_sms(&forge(|p| p[17..33].fill(0))),
         "the device id is nil"
+    );
+    assert_eq!(
+        bad_sms(&forge(
+            |p| p[47..49].copy_from_slice(&0x8001u16.to_be_bytes())
+        )),
+        "fix age not in its shortest form"
     );
     // The forgeries above are well signed: the parser, not the signature,
     // refused them. This one only changes the time and still parses.
