@@ -1,0 +1,288 @@
+//! The responder API: login, queries, the alert lifecycle, units.
+
+use auxilio_protocol::{check_coordinates, AlertStatus, AlertView, Outcome};
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{AppendHeaders, IntoResponse};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::{self, Responder};
+use crate::distance::nearest_units;
+use crate::error::AppError;
+use crate::extract::{parse_id, AppJson, AppQuery};
+use crate::model::{parse_kind, Account, AlertDetail, AlertList, NearestUnit, Role, UnitView};
+use crate::state::AppState;
+use crate::store::{AlertQuery, Applied, Command, TransitionRequest};
+
+#[derive(Deserialize, ToSchema)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LoginResponse {
+    /// Bearer token for apps; the console uses the cookie set alongside.
+    pub token: String,
+    pub account: Account,
+    pub expires_at_ms: i64,
+}
+
+fn bad_credentials() -> AppError {
+    AppError::unauthorized("bad_credentials", "wrong username or password")
+}
+
+/// `POST /api/v1/login`: a cookie session for the console and a bearer token for apps.
+#[utoipa::path(post, path = "/api/v1/login", tag = "responder", request_body = LoginRequest,
+    responses((status = 200, body = LoginResponse), (status = 400), (status = 401)))]
+pub async fn login(
+    State(state): State<AppState>,
+    AppJson(req): AppJson<LoginRequest>,
+) -> Result<impl IntoResponse, AppError> {
+    if req.username.len() > 100 || req.password.len() > 1000 {
+        return Err(bad_credentials());
+    }
+    let username = req.username.clone();
+    let record = state
+        .read(move |s| s.account_by_username(&username))
+        .await?;
+    let password = req.password;
+    // Verify even for an unknown user, so timing does not tell which it was.
+    let hash = record
+        .as_ref()
+        .filter(|r| !r.disabled)
+        .map(|r| r.password_hash.clone())
+        .unwrap_or_else(|| auth::dummy_hash().to_string());
+    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&hash, &password))
+        .await
+        .map_err(|_| AppError::internal())?;
+    let record = match record {
+        Some(r) if ok && !r.disabled => r,
+        _ => return Err(bad_credentials()),
+    };
+    let token = auth::random_secret(32).map_err(|_| AppError::internal())?;
+    let ttl = state.settings.session_ttl;
+    let expires_at_ms =
+        auxilio_protocol::now_ms() + i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX / 4);
+    let cmd = Command::CreateSession {
+        token_hash: auth::token_hash(&token),
+        account_id: record.account.id,
+        expires_at_ms,
+    };
+    state.writer.submit(cmd).await?;
+    let cookie = auth::session_cookie(&token, ttl.as_secs(), state.settings.secure_cookies);
+    Ok((
+        AppendHeaders([(header::SET_COOKIE, cookie)]),
+        Json(LoginResponse {
+            token,
+            account: record.account,
+            expires_at_ms,
+        }),
+    ))
+}
+
+/// `POST /api/v1/logout`: ends the session of this request.
+#[utoipa::path(post, path = "/api/v1/logout", tag = "responder", responses((status = 204), (status = 401)))]
+pub async fn logout(
+    State(state): State<AppState>,
+    _who: Responder,
+    headers: axum::http::HeaderMap,
+) -> Result<impl IntoResponse, AppError> {
+    if let Some(token) = auth::request_token(&headers) {
+        state
+            .writer
+            .submit(Command::DeleteSession {
+                token_hash: auth::token_hash(&token),
+            })
+            .await?;
+    }
+    Ok((
+        StatusCode::NO_CONTENT,
+        AppendHeaders([(header::SET_COOKIE, auth::clear_cookie())]),
+    ))
+}
+
+/// `GET /api/v1/me`: who is logged in.
+#[utoipa::path(get, path = "/api/v1/me", tag = "responder", responses((status = 200, body = Account), (status = 401)))]
+pub async fn me(Responder(account): Responder) -> Json<Account> {
+    Json(account)
+}
+
+#[derive(Deserialize, IntoParams, Default)]
+pub struct AlertsParams {
+    /// Only alerts not yet resolved or cancelled (default true unless a time range is given).
+    open: Option<bool>,
+    /// Created at or after (UTC ms).
+    from_ms: Option<i64>,
+    /// Created before (UTC ms).
+    to_ms: Option<i64>,
+    /// Alert kind (`asalto`, …).
+    kind: Option<String>,
+    /// At most this many, newest first (default 200, at most 1000).
+    limit: Option<usize>,
+}
+
+/// `GET /api/v1/alerts`: open alerts, or alerts by time range and kind.
+#[utoipa::path(get, path = "/api/v1/alerts", tag = "responder", params(AlertsParams),
+    responses((status = 200, body = AlertList), (status = 400), (status = 401)))]
+pub async fn list_alerts(
+    State(state): State<AppState>,
+    _who: Responder,
+    AppQuery(p): AppQuery<AlertsParams>,
+) -> Result<Json<AlertList>, AppError> {
+    let kind = match p.kind.as_deref() {
+        None => None,
+        Some(k) => Some(
+            parse_kind(k).ok_or_else(|| AppError::bad_request("invalid", "unknown alert kind"))?,
+        ),
+    };
+    let ranged = p.from_ms.is_some() || p.to_ms.is_some();
+    let query = AlertQuery {
+        from_ms: p.from_ms,
+        to_ms: p.to_ms,
+        kind,
+        open_only: p.open.unwrap_or(!ranged),
+        limit: p.limit.unwrap_or(200).clamp(1, 1000),
+    };
+    Ok(Json(state.read(move |s| s.alerts(&query)).await?))
+}
+
+/// `GET /api/v1/alerts/{id}`: one alert with its track and audit history.
+#[utoipa::path(get, path = "/api/v1/alerts/{id}", tag = "responder", params(("id" = String, Path)),
+    responses((status = 200, body = AlertDetail), (status = 401), (status = 404)))]
+pub async fn alert_detail(
+    State(state): State<AppState>,
+    _who: Responder,
+    Path(id): Path<String>,
+) -> Result<Json<AlertDetail>, AppError> {
+    let id = parse_id(&id)?;
+    state
+        .read(move |s| s.alert_detail(id))
+        .await?
+        .map(Json)
+        .ok_or_else(|| AppError::not_found("unknown alert"))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionBody {
+    /// `acknowledged`, `dispatched`, `en_route`, `on_scene` or `resolved`.
+    #[schema(value_type = String, example = "acknowledged")]
+    pub to: AlertStatus,
+    /// Required with `dispatched`.
+    pub unit_id: Option<i64>,
+    /// Required with `resolved`: `attended`, `false_alarm`, `no_contact`, `transferred_pnp`.
+    #[schema(value_type = Option<String>)]
+    pub outcome: Option<Outcome>,
+    pub note: Option<String>,
+}
+
+/// `POST /api/v1/alerts/{id}/transition`: moves an alert along its lifecycle.
+#[utoipa::path(post, path = "/api/v1/alerts/{id}/transition", tag = "responder", params(("id" = String, Path)),
+    request_body = TransitionBody,
+    responses((status = 200, description = "protocol::AlertView"), (status = 400), (status = 401), (status = 403), (status = 404), (status = 409, description = "not allowed from the current status")))]
+pub async fn transition(
+    State(state): State<AppState>,
+    Responder(actor): Responder,
+    Path(id): Path<String>,
+    AppJson(body): AppJson<TransitionBody>,
+) -> Result<Json<AlertView>, AppError> {
+    let alert_id = parse_id(&id)?;
+    if body
+        .note
+        .as_ref()
+        .is_some_and(|n| n.chars().count() > auxilio_protocol::limits::MAX_NOTE_CHARS)
+    {
+        return Err(AppError::bad_request("invalid", "note too long"));
+    }
+    let req = TransitionRequest {
+        alert_id,
+        to: body.to,
+        unit_id: body.unit_id,
+        outcome: body.outcome,
+        note: body.note,
+    };
+    match state
+        .writer
+        .submit(Command::Transition { actor, req })
+        .await?
+    {
+        Applied::View(view) => Ok(Json(view)),
+        _ => Err(AppError::internal()),
+    }
+}
+
+/// `GET /api/v1/units`: every patrol unit.
+#[utoipa::path(get, path = "/api/v1/units", tag = "responder", responses((status = 200, body = [UnitView]), (status = 401)))]
+pub async fn units(
+    State(state): State<AppState>,
+    _who: Responder,
+) -> Result<Json<Vec<UnitView>>, AppError> {
+    Ok(Json(state.read(|s| s.units()).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UnitReport {
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub available: Option<bool>,
+}
+
+/// `POST /api/v1/units/me`: a unit reports its position and availability.
+#[utoipa::path(post, path = "/api/v1/units/me", tag = "responder", request_body = UnitReport,
+    responses((status = 200, body = UnitView), (status = 400), (status = 401), (status = 403)))]
+pub async fn unit_report(
+    State(state): State<AppState>,
+    who: Responder,
+    AppJson(body): AppJson<UnitReport>,
+) -> Result<Json<UnitView>, AppError> {
+    who.require(&[Role::Unit])?;
+    let position = match (body.lat, body.lon) {
+        (Some(lat), Some(lon)) => {
+            check_coordinates(lat, lon)?;
+            Some((lat, lon))
+        }
+        (None, None) => None,
+        _ => return Err(AppError::bad_request("invalid", "lat and lon go together")),
+    };
+    let cmd = Command::UnitReport {
+        actor: who.0,
+        position,
+        available: body.available,
+    };
+    match state.writer.submit(cmd).await? {
+        Applied::Unit(unit) => Ok(Json(unit)),
+        _ => Err(AppError::internal()),
+    }
+}
+
+#[derive(Deserialize, IntoParams, Default)]
+pub struct NearestParams {
+    /// How many units (default 3, at most 20).
+    limit: Option<usize>,
+}
+
+/// `GET /api/v1/alerts/{id}/nearest-units`: available units nearest to the alert's newest position.
+#[utoipa::path(get, path = "/api/v1/alerts/{id}/nearest-units", tag = "responder", params(("id" = String, Path), NearestParams),
+    responses((status = 200, body = [NearestUnit]), (status = 401), (status = 404)))]
+pub async fn nearest(
+    State(state): State<AppState>,
+    _who: Responder,
+    Path(id): Path<String>,
+    AppQuery(p): AppQuery<NearestParams>,
+) -> Result<Json<Vec<NearestUnit>>, AppError> {
+    let id = parse_id(&id)?;
+    let (alert, units) = state
+        .read(move |s| Ok((s.alert_summary(id)?, s.units()?)))
+        .await?;
+    let alert = alert.ok_or_else(|| AppError::not_found("unknown alert"))?;
+    let limit = p.limit.unwrap_or(3).clamp(1, 20);
+    Ok(Json(nearest_units(
+        units,
+        (alert.last.lat, alert.last.lon),
+        limit,
+    )))
+}

@@ -1,0 +1,149 @@
+//! `GET /api/v1/stream`: the responders' live feed (SSE).
+//!
+//! Every committed event is sent with its events-table id as the SSE `id:`.
+//! A client that reconnects with `Last-Event-ID` (or `?after=`) first gets
+//! everything after that id from the store, page by page, then the live
+//! feed. The broadcast receiver is opened BEFORE the store is read, and live
+//! events with an id already sent are skipped, so the switch-over has
+//! neither a gap nor a duplicate. A subscriber that falls behind the
+//! broadcast buffer goes back to reading the store.
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures::Stream;
+use serde::Deserialize;
+use tokio::sync::broadcast;
+
+use crate::auth::Responder;
+use crate::error::AppError;
+use crate::extract::AppQuery;
+use crate::metrics::Metrics;
+use crate::model::StoredEvent;
+use crate::state::AppState;
+
+/// Events read from the store per page while catching up.
+const PAGE: usize = 500;
+
+/// Counts a live stream in the metrics while it exists.
+pub struct SubscriberGuard(Arc<Metrics>);
+
+impl SubscriberGuard {
+    pub fn new(metrics: Arc<Metrics>) -> Self {
+        metrics.stream_subscribers.inc();
+        SubscriberGuard(metrics)
+    }
+}
+
+impl Drop for SubscriberGuard {
+    fn drop(&mut self) {
+        self.0.stream_subscribers.dec();
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct StreamParams {
+    /// Same as `Last-Event-ID`, for clients that cannot set headers.
+    after: Option<i64>,
+}
+
+pub fn sse_event(ev: &StoredEvent) -> Event {
+    let event = Event::default()
+        .id(ev.id.to_string())
+        .event(ev.payload.name());
+    match serde_json::to_value(&ev.payload) {
+        Ok(serde_json::Value::Object(mut map)) => {
+            event.json_data(map.remove("data")).unwrap_or_default()
+        }
+        _ => event,
+    }
+}
+
+struct Feed {
+    state: AppState,
+    rx: broadcast::Receiver<Arc<StoredEvent>>,
+    /// The id of the last event sent (or the resume point).
+    last: i64,
+    /// Events read from the store, not yet sent.
+    backlog: VecDeque<StoredEvent>,
+    /// Still reading the store (the last page was full).
+    catching_up: bool,
+    _guard: SubscriberGuard,
+}
+
+impl Feed {
+    async fn next(&mut self) -> Option<StoredEvent> {
+        loop {
+            if let Some(ev) = self.backlog.pop_front() {
+                self.last = ev.id;
+                return Some(ev);
+            }
+            if self.catching_up {
+                let after = self.last;
+                let page = self
+                    .state
+                    .read(move |s| s.events_after(after, PAGE))
+                    .await
+                    .ok()?;
+                self.catching_up = page.len() == PAGE;
+                self.backlog.extend(page);
+                continue;
+            }
+            match self.rx.recv().await {
+                Ok(ev) if ev.id <= self.last => continue,
+                Ok(ev) => {
+                    self.last = ev.id;
+                    return Some(ev.as_ref().clone());
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => {
+                    self.catching_up = true;
+                }
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    }
+}
+
+/// The live feed of alerts, positions, status changes and units.
+#[utoipa::path(get, path = "/api/v1/stream", tag = "responder",
+    params(("after" = Option<i64>, Query, description = "resume after this event id (like Last-Event-ID)")),
+    responses((status = 200, description = "text/event-stream; events `alert`, `position`, `status`, `unit`; data as in StreamPayload"), (status = 401)))]
+pub async fn stream(
+    State(state): State<AppState>,
+    Responder(_account): Responder,
+    headers: HeaderMap,
+    AppQuery(params): AppQuery<StreamParams>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
+    let header_id = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().parse::<i64>())
+        .transpose()
+        .map_err(|_| AppError::bad_request("malformed", "Last-Event-ID is not an event id"))?;
+    let resume = header_id.or(params.after);
+    let rx = state.events.subscribe();
+    let last = match resume {
+        Some(id) => id.max(0),
+        // A fresh subscriber starts live: it loads the current alerts with
+        // `GET /api/v1/alerts`, whose `last_event_id` it may pass as `after`.
+        None => state.read(|s| s.last_event_id()).await?,
+    };
+    let guard = SubscriberGuard::new(state.metrics.clone());
+    let feed = Feed {
+        state,
+        rx,
+        last,
+        backlog: VecDeque::new(),
+        catching_up: true,
+        _guard: guard,
+    };
+    let stream = futures::stream::unfold(feed, |mut feed| async move {
+        let ev = feed.next().await?;
+        Some((Ok(sse_event(&ev)), feed))
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}

@@ -1,0 +1,94 @@
+//! What every handler shares.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use auxilio_protocol::DeviceId;
+use tokio::sync::broadcast;
+
+use crate::error::AppError;
+use crate::metrics::Metrics;
+use crate::model::StoredEvent;
+use crate::ratelimit::{Rate, RateLimiter};
+use crate::store::{Store, StoreError};
+use crate::writer::Writer;
+
+/// Events buffered per live subscriber before it must catch up from the store.
+const STREAM_BUFFER: usize = 8192;
+
+/// Run-time settings of the HTTP app (built from the command line config).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// Number the phones send the SMS fallback to, told at enrollment.
+    pub sms_number: Option<String>,
+    pub device_rate: Rate,
+    pub ip_rate: Rate,
+    pub session_ttl: Duration,
+    /// Add `Secure` to the session cookie (set when served over HTTPS).
+    pub secure_cookies: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            sms_number: None,
+            device_rate: Rate {
+                per_minute: 600,
+                burst: 120,
+            },
+            ip_rate: Rate {
+                per_minute: 120_000,
+                burst: 20_000,
+            },
+            session_ttl: Duration::from_secs(12 * 3600),
+            secure_cookies: false,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub writer: Writer,
+    pub events: broadcast::Sender<Arc<StoredEvent>>,
+    pub metrics: Arc<Metrics>,
+    pub settings: Arc<Settings>,
+    pub device_limiter: Arc<RateLimiter<DeviceId>>,
+    pub ip_limiter: Arc<RateLimiter<IpAddr>>,
+}
+
+impl AppState {
+    /// Starts the writer thread over `store`.
+    pub fn new(store: Arc<dyn Store>, settings: Settings) -> std::io::Result<Self> {
+        let (events, _) = broadcast::channel(STREAM_BUFFER);
+        let metrics = Arc::new(Metrics::new());
+        let writer = Writer::spawn(store.clone(), events.clone(), metrics.clone())?;
+        Ok(AppState {
+            store,
+            writer,
+            events,
+            metrics,
+            device_limiter: Arc::new(RateLimiter::new(settings.device_rate)),
+            ip_limiter: Arc::new(RateLimiter::new(settings.ip_rate)),
+            settings: Arc::new(settings),
+        })
+    }
+
+    /// Runs a read on the blocking pool.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&dyn Store) -> Result<T, StoreError> + Send + 'static,
+    {
+        let store = self.store.clone();
+        match tokio::task::spawn_blocking(move || f(store.as_ref())).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "a read failed");
+                Err(AppError::unavailable())
+            }
+            Err(_) => Err(AppError::internal()),
+        }
+    }
+}

@@ -1,0 +1,163 @@
+//! Row mapping shared by reads and writes: alerts to summaries and views.
+
+use auxilio_protocol::{AlertId, AlertView, Fix, Reporter};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use crate::distance::haversine_m;
+use crate::model::{
+    parse_kind, parse_outcome, parse_status, Agency, AlertSummary, LastFix, UnitView,
+};
+use crate::store::StoreError;
+
+pub(super) fn uuid(text: &str) -> Result<uuid::Uuid, StoreError> {
+    uuid::Uuid::parse_str(text).map_err(|_| StoreError::Corrupt("a stored id is not a UUID"))
+}
+
+/// Reads a text column as a UUID inside a row mapper.
+pub(super) fn uuid_col(row: &Row<'_>, idx: usize) -> rusqlite::Result<uuid::Uuid> {
+    let text: String = row.get(idx)?;
+    uuid::Uuid::parse_str(&text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+fn json_col<T: serde::de::DeserializeOwned>(row: &Row<'_>, idx: usize) -> rusqlite::Result<T> {
+    let text: String = row.get(idx)?;
+    serde_json::from_str(&text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+fn parse_col<T>(row: &Row<'_>, idx: usize, parse: fn(&str) -> Option<T>) -> rusqlite::Result<T> {
+    let text: String = row.get(idx)?;
+    parse(&text).ok_or(rusqlite::Error::InvalidColumnType(
+        idx,
+        "unknown enum value".to_string(),
+        rusqlite::types::Type::Text,
+    ))
+}
+
+fn opt_parse_col<T>(
+    row: &Row<'_>,
+    idx: usize,
+    parse: fn(&str) -> Option<T>,
+) -> rusqlite::Result<Option<T>> {
+    let text: Option<String> = row.get(idx)?;
+    match text {
+        None => Ok(None),
+        Some(t) => parse(&t)
+            .map(Some)
+            .ok_or(rusqlite::Error::InvalidColumnType(
+                idx,
+                "unknown enum value".to_string(),
+                rusqlite::types::Type::Text,
+            )),
+    }
+}
+
+/// The columns of an alert summary; use with [`summary_from_row`].
+pub(super) const SUMMARY_SELECT: &str =
+    "SELECT a.id, a.device_id, a.kind, a.status, a.outcome, a.silent,
+       a.created_at_ms, a.received_at_ms, a.updated_at_ms, a.fix_json,
+       a.last_lat, a.last_lon, a.last_accuracy_m, a.last_fixed_at_ms,
+       a.reporter_json, o.name, a.note, a.battery_pct, a.unit_id, u.call_sign
+  FROM alerts a
+  LEFT JOIN devices d ON d.id = a.device_id
+  LEFT JOIN organizations o ON o.id = d.organization_id
+  LEFT JOIN units u ON u.id = a.unit_id";
+
+pub(super) fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<AlertSummary> {
+    let fix: Fix = json_col(row, 9)?;
+    let reporter: Reporter = json_col(row, 14)?;
+    let battery: Option<i64> = row.get(17)?;
+    Ok(AlertSummary {
+        id: uuid_col(row, 0)?,
+        device_id: uuid_col(row, 1)?,
+        kind: parse_col(row, 2, parse_kind)?,
+        status: parse_col(row, 3, parse_status)?,
+        outcome: opt_parse_col(row, 4, parse_outcome)?,
+        silent: row.get(5)?,
+        created_at_ms: row.get(6)?,
+        received_at_ms: row.get(7)?,
+        updated_at_ms: row.get(8)?,
+        fix,
+        last: LastFix {
+            lat: row.get(10)?,
+            lon: row.get(11)?,
+            accuracy_m: row.get(12)?,
+            fixed_at_ms: row.get(13)?,
+        },
+        reporter,
+        organization: row.get(15)?,
+        note: row.get(16)?,
+        battery_pct: battery.and_then(|b| u8::try_from(b).ok()),
+        unit_id: row.get(18)?,
+        unit_name: row.get(19)?,
+    })
+}
+
+pub(super) fn alert_summary(
+    conn: &Connection,
+    id: AlertId,
+) -> Result<Option<AlertSummary>, StoreError> {
+    let sql = format!("{SUMMARY_SELECT} WHERE a.id = ?1");
+    Ok(conn
+        .query_row(&sql, params![id.to_string()], summary_from_row)
+        .optional()?)
+}
+
+/// What the reporter's phone is shown, with the assigned unit's distance to
+/// the newest known position.
+pub(super) fn alert_view(conn: &Connection, id: AlertId) -> Result<Option<AlertView>, StoreError> {
+    let row = conn
+        .query_row(
+            "SELECT a.status, a.outcome, a.received_at_ms, a.updated_at_ms,
+                    a.last_lat, a.last_lon, u.call_sign, u.lat, u.lon
+               FROM alerts a LEFT JOIN units u ON u.id = a.unit_id
+              WHERE a.id = ?1",
+            params![id.to_string()],
+            |row| {
+                let unit_pos = match (row.get::<_, Option<f64>>(7)?, row.get::<_, Option<f64>>(8)?)
+                {
+                    (Some(lat), Some(lon)) => Some((lat, lon)),
+                    _ => None,
+                };
+                let last: (f64, f64) = (row.get(4)?, row.get(5)?);
+                Ok(AlertView {
+                    id,
+                    status: parse_col(row, 0, parse_status)?,
+                    outcome: opt_parse_col(row, 1, parse_outcome)?,
+                    received_at_ms: row.get(2)?,
+                    updated_at_ms: row.get(3)?,
+                    unit_name: row.get(6)?,
+                    unit_distance_m: unit_pos
+                        .map(|p| haversine_m(p, last).round())
+                        .filter(|d| d.is_finite()),
+                })
+            },
+        )
+        .optional()?;
+    Ok(row)
+}
+
+pub(super) const UNIT_SELECT: &str =
+    "SELECT id, call_sign, agency, lat, lon, position_at_ms, available FROM units";
+
+pub(super) fn unit_from_row(row: &Row<'_>) -> rusqlite::Result<UnitView> {
+    Ok(UnitView {
+        id: row.get(0)?,
+        call_sign: row.get(1)?,
+        agency: parse_col(row, 2, Agency::parse)?,
+        lat: row.get(3)?,
+        lon: row.get(4)?,
+        position_at_ms: row.get(5)?,
+        available: row.get(6)?,
+    })
+}
+
+pub(super) fn unit(conn: &Connection, id: i64) -> Result<Option<UnitView>, StoreError> {
+    let sql = format!("{UNIT_SELECT} WHERE id = ?1");
+    Ok(conn
+        .query_row(&sql, params![id], unit_from_row)
+        .optional()?)
+}

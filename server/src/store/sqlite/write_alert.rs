@@ -1,0 +1,208 @@
+//! Phone-side writes: an alert, its tracked positions, its cancel.
+
+use std::collections::HashSet;
+
+use auxilio_protocol::{
+    Alert, AlertId, AlertStatus, BatchReceipt, Cancel, DeviceId, PositionBatch,
+};
+use rusqlite::{params, OptionalExtension};
+
+use super::rows;
+use super::write::{CmdError, CmdResult, Ctx};
+use crate::lifecycle::{self, By};
+use crate::model::{parse_status, status_str, PositionEvent, StatusEvent, StreamPayload};
+use crate::store::{Applied, DomainError, StoreError};
+
+fn to_json<T: serde::Serialize>(value: &T) -> CmdResult<String> {
+    serde_json::to_string(value)
+        .map_err(|_| CmdError::Store(StoreError::Corrupt("a value could not be serialised")))
+}
+
+/// The device that raised an alert, if the alert exists.
+fn owner(ctx: &Ctx<'_>, alert_id: AlertId) -> CmdResult<Option<String>> {
+    Ok(ctx
+        .conn
+        .prepare_cached("SELECT device_id FROM alerts WHERE id = ?1")?
+        .query_row(params![alert_id.to_string()], |r| r.get(0))
+        .optional()?)
+}
+
+pub(super) fn view(ctx: &Ctx<'_>, id: AlertId) -> CmdResult<auxilio_protocol::AlertView> {
+    rows::alert_view(ctx.conn, id)?.ok_or(CmdError::Store(StoreError::Corrupt(
+        "an alert vanished mid-transaction",
+    )))
+}
+
+pub(super) fn ingest_alert(
+    ctx: &mut Ctx<'_>,
+    device_id: DeviceId,
+    alert: Alert,
+    raw: Vec<u8>,
+) -> CmdResult<Applied> {
+    if alert.device_id != device_id {
+        return Err(DomainError::DeviceMismatch.into());
+    }
+    let device = device_id.to_string();
+    if let Some(existing) = owner(ctx, alert.id)? {
+        if existing != device {
+            return Err(DomainError::Conflict("this alert id belongs to another device").into());
+        }
+        return Ok(Applied::Alert {
+            view: view(ctx, alert.id)?,
+            created: false,
+        });
+    }
+    let fix = &alert.fix;
+    ctx.conn
+        .prepare_cached(
+            "INSERT INTO alerts (id, device_id, raw, kind, silent, created_at_ms, received_at_ms, updated_at_ms,
+                status, lat, lon, accuracy_m, fix_source, fixed_at_ms, fix_json,
+                last_lat, last_lon, last_accuracy_m, last_fixed_at_ms, reporter_json, note, battery_pct)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, 'new', ?8, ?9, ?10, ?11, ?12, ?13,
+                ?8, ?9, ?10, ?12, ?14, ?15, ?16)",
+        )?
+        .execute(params![
+            alert.id.to_string(),
+            device,
+            raw,
+            alert.kind.as_str(),
+            alert.silent,
+            alert.created_at_ms,
+            ctx.now_ms,
+            fix.lat,
+            fix.lon,
+            fix.accuracy_m,
+            to_json(&fix.source)?.trim_matches('"'),
+            fix.fixed_at_ms,
+            to_json(fix)?,
+            to_json(&alert.reporter)?,
+            alert.note,
+            alert.battery_pct,
+        ])?;
+    ctx.audit(
+        &format!("device:{device}"),
+        "received",
+        Some(alert.id),
+        (None, Some("new")),
+        None,
+    )?;
+    let summary = rows::alert_summary(ctx.conn, alert.id)?.ok_or(CmdError::Store(
+        StoreError::Corrupt("an alert vanished mid-transaction"),
+    ))?;
+    ctx.emit(StreamPayload::Alert(Box::new(summary)))?;
+    Ok(Applied::Alert {
+        view: view(ctx, alert.id)?,
+        created: true,
+    })
+}
+
+pub(super) fn ingest_positions(
+    ctx: &mut Ctx<'_>,
+    device_id: DeviceId,
+    batch: PositionBatch,
+) -> CmdResult<Applied> {
+    if batch.device_id != device_id {
+        return Err(DomainError::DeviceMismatch.into());
+    }
+    let device = device_id.to_string();
+    let alerts: HashSet<AlertId> = batch.updates.iter().map(|u| u.alert_id).collect();
+    for id in &alerts {
+        match owner(ctx, *id)? {
+            None => return Err(DomainError::UnknownAlert.into()),
+            Some(owner) if owner != device => return Err(DomainError::DeviceMismatch.into()),
+            Some(_) => {}
+        }
+    }
+    let mut receipt = BatchReceipt {
+        accepted: 0,
+        duplicates: 0,
+    };
+    for update in batch.updates {
+        let fix = &update.fix;
+        let inserted = ctx
+            .conn
+            .prepare_cached(
+                "INSERT OR IGNORE INTO positions (alert_id, seq, lat, lon, accuracy_m, fixed_at_ms, fix_json, received_at_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![
+                update.alert_id.to_string(),
+                update.seq,
+                fix.lat,
+                fix.lon,
+                fix.accuracy_m,
+                fix.fixed_at_ms,
+                to_json(fix)?,
+                ctx.now_ms
+            ])?;
+        if inserted == 0 {
+            receipt.duplicates += 1;
+            continue;
+        }
+        receipt.accepted += 1;
+        ctx.conn
+            .prepare_cached(
+                "UPDATE alerts SET last_lat = ?2, last_lon = ?3, last_accuracy_m = ?4, last_fixed_at_ms = ?5
+                  WHERE id = ?1 AND last_fixed_at_ms < ?5",
+            )?
+            .execute(params![update.alert_id.to_string(), fix.lat, fix.lon, fix.accuracy_m, fix.fixed_at_ms])?;
+        ctx.emit(StreamPayload::Position(PositionEvent {
+            alert_id: update.alert_id,
+            seq: update.seq,
+            fix: update.fix,
+        }))?;
+    }
+    Ok(Applied::Positions(receipt))
+}
+
+pub(super) fn cancel(ctx: &mut Ctx<'_>, device_id: DeviceId, cancel: Cancel) -> CmdResult<Applied> {
+    if cancel.device_id != device_id {
+        return Err(DomainError::DeviceMismatch.into());
+    }
+    let id = cancel.alert_id.to_string();
+    let row: Option<(String, String, Option<i64>)> = ctx
+        .conn
+        .query_row(
+            "SELECT device_id, status, unit_id FROM alerts WHERE id = ?1",
+            params![id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let Some((owner, status, unit_id)) = row else {
+        return Err(DomainError::UnknownAlert.into());
+    };
+    if owner != device_id.to_string() {
+        // Never tell a device about someone else's alert.
+        return Err(DomainError::UnknownAlert.into());
+    }
+    let from = parse_status(&status).ok_or(CmdError::Store(StoreError::Corrupt(
+        "unknown stored status",
+    )))?;
+    if from.is_terminal() {
+        // Already cancelled (a retry) or already resolved: the cancel is moot;
+        // the phone learns the final status from the view.
+        return Ok(Applied::View(view(ctx, cancel.alert_id)?));
+    }
+    lifecycle::check(from, AlertStatus::Cancelled, By::Reporter)?;
+    ctx.conn.execute(
+        "UPDATE alerts SET status = 'cancelled', cancel_reason = ?2, updated_at_ms = ?3 WHERE id = ?1",
+        params![id, cancel.reason, ctx.now_ms],
+    )?;
+    ctx.audit(
+        &format!("device:{owner}"),
+        "cancel",
+        Some(cancel.alert_id),
+        (Some(status_str(from)), Some("cancelled")),
+        cancel.reason.as_deref(),
+    )?;
+    if let Some(unit) = unit_id {
+        super::write_responder::release_unit(ctx, unit)?;
+    }
+    let view = view(ctx, cancel.alert_id)?;
+    ctx.emit(StreamPayload::Status(StatusEvent {
+        alert_id: cancel.alert_id,
+        view: view.clone(),
+        actor: "device".to_string(),
+    }))?;
+    Ok(Applied::View(view))
+}
