@@ -76,7 +76,13 @@ export function SosControl({ config = DEFAULT_HOLD, silent, disabled, onFire, on
     dispatch({ type: 'press', now: performance.now() });
   };
   const release = () => dispatch({ type: 'release', now: performance.now() });
-  const cancel = () => {
+  // The finger that completed the hold is still down when CANCELAR appears
+  // under it; lifting it must not count as a tap on CANCELAR. Only a press
+  // that starts on CANCELAR (or a keyboard activation) cancels.
+  const cancelArmed = useRef(false);
+  const cancel = (e: MouseEvent) => {
+    if (e.detail !== 0 && !cancelArmed.current) return;
+    cancelArmed.current = false;
     dispatch({ type: 'cancel', now: performance.now() });
     onCancel?.();
   };
@@ -87,7 +93,7 @@ export function SosControl({ config = DEFAULT_HOLD, silent, disabled, onFire, on
       <div class="countdown" role="alertdialog" aria-live="assertive" aria-label={t('sos.countdown', { s: left })}>
         <p class="countdown-text">{t('sos.countdown', { s: left })}</p>
         <p class="countdown-number" aria-hidden="true">{left}</p>
-        <button type="button" class="btn-cancel" data-testid="cancel" onClick={cancel} autoFocus>
+        <button type="button" class="btn-cancel" data-testid="cancel" onPointerDown={() => (cancelArmed.current = true)} onClick={cancel} autoFocus>
           {t('sos.cancel')}
         </button>
       </div>

@@ -108,7 +108,7 @@ export class WebCitizenData implements CitizenData {
   }
 
   private pendingCount(): number {
-    let n = !this.st.enrolled && this.st.items.length && !this.st.enrollWedged ? 1 : 0;
+    let n = 0;
     for (const it of this.st.items) {
       if (!it.delivered && !it.wedged) n++;
       if (it.cancelBody && !it.cancelDelivered) n++;

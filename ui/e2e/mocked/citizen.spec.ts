@@ -1,0 +1,104 @@
+import { expect, test } from '@playwright/test';
+import { EL_PORVENIR, holdSos, seriousViolations, shot } from '../helpers';
+
+// The /sos page against a mocked network: every request to /api is recorded.
+test.describe('citizen /sos page (mocked network)', () => {
+  test.beforeEach(async ({ context }) => {
+    await context.grantPermissions(['geolocation']);
+    await context.setGeolocation(EL_PORVENIR);
+  });
+
+  test('hold then CANCELAR in the countdown sends nothing', async ({ page }) => {
+    const requests: string[] = [];
+    await page.route('**/api/**', (route) => {
+      requests.push(`${route.request().method()} ${new URL(route.request().url()).pathname}`);
+      return route.fulfill({ status: 500, body: '{}' });
+    });
+    await page.goto('/sos/?code=FLYER1');
+    await page.getByLabel(/Nombre/).fill('Rosa Quispe');
+    await page.getByLabel(/Celular/).fill('987654321');
+    await page.getByRole('button', { name: 'OK' }).click();
+    await expect(page.getByTestId('geo')).toHaveAttribute('data-state', 'ready');
+    await shot(page, 'sos-ready');
+
+    // A short tap does nothing.
+    await holdSos(page, 300);
+    await expect(page.getByTestId('cancel')).toHaveCount(0);
+
+    // A full hold starts the countdown; CANCELAR stops it.
+    await holdSos(page, 1700);
+    await expect(page.getByTestId('cancel')).toBeVisible();
+    await expect(page.getByText(/Enviando alerta en \d s/).first()).toBeVisible();
+    await shot(page, 'sos-countdown');
+    await page.getByTestId('cancel').click();
+    await expect(page.getByTestId('notice')).toContainText('No se envió nada');
+    // Wait past the countdown: still nothing on the wire, nothing queued.
+    await page.waitForTimeout(6000);
+    expect(requests).toEqual([]);
+    const stored = await page.evaluate(() => localStorage.getItem('auxilio.web.v1'));
+    expect(JSON.parse(stored ?? '{}').items).toEqual([]);
+    await shot(page, 'sos-cancelled');
+  });
+
+  test('a completed countdown saves the alert first, then shows the honest offline banner', async ({ page }) => {
+    await page.route('**/api/**', (route) => route.abort('internetdisconnected'));
+    await page.goto('/sos/?code=FLYER1&countdown=1');
+    await page.getByLabel(/Nombre/).fill('Rosa Quispe');
+    await page.getByLabel(/Celular/).fill('987654321');
+    await page.getByRole('button', { name: 'OK' }).click();
+    await page.getByLabel('Asalto').check();
+    await expect(page.getByTestId('geo')).toHaveAttribute('data-state', 'ready');
+    await holdSos(page, 1700);
+    await expect(page.locator('[data-step="saved"]')).toHaveAttribute('data-state', 'done');
+    await expect(page.getByTestId('offline')).toContainText('en cola');
+    const stored = JSON.parse((await page.evaluate(() => localStorage.getItem('auxilio.web.v1'))) ?? '{}');
+    expect(stored.items).toHaveLength(1);
+    const alert = JSON.parse(stored.items[0].body);
+    expect(alert).toMatchObject({ v: 1, kind: 'asalto', silent: false, fix: { lat: -8.0705, lon: -79.0001, accuracy_m: 15 } });
+    await shot(page, 'sos-offline-queued');
+  });
+
+  test('a (0, 0) browser position is refused and the SOS is not sent', async ({ page, context }) => {
+    await context.setGeolocation({ latitude: 0, longitude: 0, accuracy: 10 });
+    const requests: string[] = [];
+    await page.route('**/api/**', (route) => {
+      requests.push(route.request().url());
+      return route.fulfill({ status: 500, body: '{}' });
+    });
+    await page.goto('/sos/?code=FLYER1&countdown=0');
+    await page.getByLabel(/Nombre/).fill('Rosa Quispe');
+    await page.getByLabel(/Celular/).fill('987654321');
+    await page.getByRole('button', { name: 'OK' }).click();
+    await expect(page.getByTestId('geo')).toHaveAttribute('data-state', 'refused');
+    await holdSos(page, 1700);
+    await expect(page.getByTestId('error')).toBeVisible();
+    expect(requests).toEqual([]);
+    await shot(page, 'sos-null-island-refused');
+  });
+
+  test('contact details are validated with clear Spanish errors', async ({ page }) => {
+    await page.goto('/sos/');
+    await page.getByLabel(/Celular/).fill('12345');
+    await page.getByRole('button', { name: 'OK' }).click();
+    await expect(page.getByText('Este dato es obligatorio.').first()).toBeVisible();
+    await expect(page.getByText(/celular válido/)).toBeVisible();
+    await shot(page, 'sos-contact-errors');
+  });
+
+  test('axe: no serious or critical violation on /sos, the countdown, and the English page', async ({ page }, info) => {
+    await page.route('**/api/**', (route) => route.fulfill({ status: 500, body: '{}' }));
+    await page.goto('/sos/?code=FLYER1');
+    expect(await seriousViolations(page, info)).toEqual([]);
+    await page.getByLabel(/Nombre/).fill('Rosa Quispe');
+    await page.getByLabel(/Celular/).fill('987654321');
+    await page.getByRole('button', { name: 'OK' }).click();
+    await holdSos(page, 1700);
+    await expect(page.getByTestId('cancel')).toBeVisible();
+    expect(await seriousViolations(page, info)).toEqual([]);
+    await page.getByTestId('cancel').click();
+    await page.getByRole('button', { name: 'English' }).click();
+    await expect(page.getByText('Press and hold to call for help')).toBeVisible();
+    expect(await seriousViolations(page, info)).toEqual([]);
+    await shot(page, 'sos-english');
+  });
+});

@@ -1,0 +1,33 @@
+import { defineConfig } from '@playwright/test';
+
+// Debian's Chromium (apt-get install chromium); `npx playwright install`
+// cannot download browsers here.
+const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export default defineConfig({
+  testDir: 'e2e',
+  timeout: 60_000,
+  workers: 1,
+  retries: 0,
+  reporter: [['list']],
+  outputDir: 'test-results',
+  use: {
+    baseURL: 'http://127.0.0.1:4173',
+    launchOptions: {
+      executablePath: chromium,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+    },
+    locale: 'es-PE',
+    timezoneId: 'America/Lima',
+  },
+  projects: [
+    { name: 'mocked', testMatch: /mocked\/.*\.spec\.ts/ },
+    { name: 'server', testMatch: /server\/.*\.spec\.ts/ },
+  ],
+  webServer: {
+    command: 'npx vite preview --port 4173 --strictPort --host 127.0.0.1',
+    url: 'http://127.0.0.1:4173/sos/',
+    reuseExistingServer: true,
+    timeout: 30_000,
+  },
+});
