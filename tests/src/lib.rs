@@ -12,6 +12,7 @@
 mod error;
 mod fault;
 mod handlers;
+pub mod harness;
 mod receiver;
 mod shared;
 pub mod sim;

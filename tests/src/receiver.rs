@@ -119,6 +119,11 @@ impl Receiver {
         self.url.clone()
     }
 
+    /// The enrollment code this receiver accepts.
+    pub fn enroll_code(&self) -> String {
+        self.shared.lock().enroll_code.clone()
+    }
+
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
