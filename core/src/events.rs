@@ -35,23 +35,59 @@ impl OutboxItemKind {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum CoreEvent {
     /// Durably committed to the outbox.
-    Queued { alert_id: AlertId },
+    Queued {
+        alert_id: AlertId,
+    },
     /// The first delivery attempt has started.
-    Sent { alert_id: AlertId },
+    Sent {
+        alert_id: AlertId,
+    },
     /// The server committed the alert.
-    Received { alert_id: AlertId, view: AlertView },
-    Acknowledged { alert_id: AlertId, view: AlertView },
-    Dispatched { alert_id: AlertId, view: AlertView },
-    EnRoute { alert_id: AlertId, view: AlertView },
-    OnScene { alert_id: AlertId, view: AlertView },
-    Resolved { alert_id: AlertId, view: AlertView },
+    Received {
+        alert_id: AlertId,
+        view: AlertView,
+    },
+    Acknowledged {
+        alert_id: AlertId,
+        view: AlertView,
+    },
+    Dispatched {
+        alert_id: AlertId,
+        view: AlertView,
+    },
+    EnRoute {
+        alert_id: AlertId,
+        view: AlertView,
+    },
+    OnScene {
+        alert_id: AlertId,
+        view: AlertView,
+    },
+    Resolved {
+        alert_id: AlertId,
+        view: AlertView,
+    },
     /// The server has the alert as cancelled.
-    Cancelled { alert_id: AlertId },
+    Cancelled {
+        alert_id: AlertId,
+    },
     /// The shell must send this SMS now.
-    SmsFallback { alert_id: AlertId, to: String, text: String },
-    SmsFallbackSent { alert_id: AlertId },
+    SmsFallback {
+        alert_id: AlertId,
+        to: String,
+        text: String,
+    },
+    SmsFallbackSent {
+        alert_id: AlertId,
+    },
     /// A row was refused for good; it is kept and shown.
-    Wedged { alert_id: AlertId, item: OutboxItemKind, reason: String },
+    Wedged {
+        alert_id: AlertId,
+        item: OutboxItemKind,
+        reason: String,
+    },
     /// Undelivered outbox rows (queued, in flight or wedged).
-    QueueChanged { pending: usize },
+    QueueChanged {
+        pending: usize,
+    },
 }

@@ -1,0 +1,281 @@
+//! One delivery task per endpoint: claim the next row(s), send the stored
+//! bytes, and record the outcome. Transient failures keep the rows queued and
+//! back off (full jitter, `Retry-After`, skipped by `connectivity_restored`);
+//! permanent ones wedge the rows with the reason.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use auxilio_protocol::{AlertView, DeviceId, PROTOCOL_VERSION};
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+
+use super::backoff;
+use super::http::{Failure, Reply, Request};
+use crate::clock::now_ms;
+use crate::events::OutboxItemKind;
+use crate::model::RowState;
+use crate::outbox::alerts;
+use crate::outbox::queue::{self, Claim, Row, ALERT_REFUSED};
+use crate::state::{stopped, Shared};
+use crate::{status, CoreEvent};
+
+/// Pause after a local storage failure before trying again.
+const STORAGE_RETRY: Duration = Duration::from_secs(1);
+
+/// The body of a position batch: the stored update JSON of each row, as is.
+/// The same rows always give the same bytes (and, Ed25519 being
+/// deterministic, the same signature).
+pub(crate) fn batch_body(device_id: DeviceId, rows: &[Row]) -> Vec<u8> {
+    let mut body =
+        format!("{{\"v\":{PROTOCOL_VERSION},\"device_id\":\"{device_id}\",\"updates\":[")
+            .into_bytes();
+    for (i, row) in rows.iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(&row.body);
+    }
+    body.extend_from_slice(b"]}");
+    body
+}
+
+fn request<'a>(shared: &Shared, claim: &'a Claim) -> Request<'a> {
+    match claim {
+        Claim::Single(row) => Request {
+            method: &row.method,
+            path: &row.path,
+            body: row.body.clone(),
+            signed_by: row.signature.clone().map(|s| (shared.device_id, s)),
+        },
+        Claim::Positions(rows) => {
+            let body = batch_body(shared.device_id, rows);
+            let signature =
+                shared
+                    .key
+                    .sign_request("POST", auxilio_protocol::wire::PATH_POSITIONS, &body);
+            Request {
+                method: "POST",
+                path: auxilio_protocol::wire::PATH_POSITIONS,
+                body,
+                signed_by: Some((shared.device_id, signature)),
+            }
+        }
+    }
+}
+
+/// Runs until shutdown.
+pub(crate) async fn run(shared: Arc<Shared>, index: usize) {
+    let (Some(endpoint), Some(key)) = (
+        shared.endpoints.get(index).cloned(),
+        shared.endpoint_keys.get(index).cloned(),
+    ) else {
+        return;
+    };
+    let primary = index == 0;
+    let mut shutdown = shared.shutdown.subscribe();
+    let mut enrolled = shared.enrolled.subscribe();
+    let mut rng = StdRng::from_entropy();
+    let mut failures: u32 = 0;
+    loop {
+        if shared.is_shutting_down() {
+            return;
+        }
+        if !*enrolled.borrow_and_update() {
+            tokio::select! {
+                r = enrolled.changed() => if r.is_err() { return },
+                _ = stopped(&mut shutdown) => return,
+            }
+            continue;
+        }
+        let batch_max = shared.config.position_batch_max;
+        let k = key.clone();
+        let claim = match shared
+            .write(move |tx| queue::claim_next(tx, &k, batch_max, now_ms()))
+            .await
+        {
+            Ok(Some(claim)) => claim,
+            Ok(None) => {
+                tokio::select! {
+                    _ = shared.wakers[index].notified() => {}
+                    _ = stopped(&mut shutdown) => return,
+                }
+                continue;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "outbox claim failed");
+                tokio::select! {
+                    _ = tokio::time::sleep(STORAGE_RETRY) => {}
+                    _ = stopped(&mut shutdown) => return,
+                }
+                continue;
+            }
+        };
+        if let Claim::Single(row) = &claim {
+            if row.item == OutboxItemKind::Alert {
+                let id = row.alert_id;
+                match shared
+                    .write(move |tx| alerts::mark_sent(tx, id, now_ms()))
+                    .await
+                {
+                    Ok(true) => shared.emit(CoreEvent::Sent { alert_id: id }),
+                    Ok(false) => {}
+                    Err(e) => tracing::warn!(error = %e, "could not record the first attempt"),
+                }
+            }
+        }
+        let outcome = tokio::select! {
+            r = shared.http.send(&endpoint, request(&shared, &claim)) => r,
+            _ = stopped(&mut shutdown) => {
+                finish(&shared, &claim, RowState::Queued, None).await;
+                return;
+            }
+        };
+        match outcome {
+            Ok(reply) => {
+                failures = 0;
+                delivered(&shared, primary, &claim, reply).await;
+            }
+            Err(Failure::Transient {
+                reason,
+                retry_after,
+            }) => {
+                finish(&shared, &claim, RowState::Queued, None).await;
+                failures = failures.saturating_add(1);
+                let cfg = &shared.config;
+                let wait = backoff::delay(
+                    failures,
+                    cfg.backoff_initial,
+                    cfg.backoff_cap,
+                    retry_after,
+                    &mut rng,
+                );
+                tracing::info!(%reason, failures, wait_ms = wait.as_millis() as u64, "delivery failed, will retry");
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = shared.kick.notified() => {}
+                    _ = stopped(&mut shutdown) => return,
+                }
+            }
+            Err(Failure::Permanent { reason, .. }) => {
+                failures = 0;
+                wedge(&shared, &key, &claim, reason).await;
+            }
+        }
+    }
+}
+
+/// Moves the claimed rows out of `in_flight`.
+async fn finish(shared: &Shared, claim: &Claim, state: RowState, reason: Option<String>) {
+    let ids = claim.row_ids();
+    let result = shared
+        .write(move |tx| queue::finish(tx, &ids, state, reason.as_deref(), now_ms()))
+        .await;
+    if let Err(e) = result {
+        // The rows stay in flight; they are recovered at the next open.
+        tracing::error!(error = %e, "could not record a delivery outcome");
+    }
+    shared.queue_changed().await;
+}
+
+async fn delivered(shared: &Shared, primary: bool, claim: &Claim, reply: Reply) {
+    let alert_item = match claim {
+        Claim::Single(row) => Some((row.alert_id, row.item)),
+        Claim::Positions(_) => None,
+    };
+    let ids = claim.row_ids();
+    let first_receipt = shared
+        .write(move |tx| {
+            queue::finish(tx, &ids, RowState::Delivered, None, now_ms())?;
+            match alert_item {
+                Some((id, OutboxItemKind::Alert)) => alerts::mark_received(tx, id, now_ms()),
+                _ => Ok(false),
+            }
+        })
+        .await;
+    let first_receipt = match first_receipt {
+        Ok(first) => first,
+        Err(e) => {
+            tracing::error!(error = %e, "could not record a delivery");
+            false
+        }
+    };
+    if let Some((alert_id, item)) = alert_item {
+        let view: Option<AlertView> = serde_json::from_slice(&reply.body).ok();
+        if view.is_none() {
+            tracing::warn!(
+                status = reply.status,
+                "2xx answer without a readable alert view"
+            );
+        }
+        if let (true, Some(view)) = (first_receipt, &view) {
+            shared.emit(CoreEvent::Received {
+                alert_id,
+                view: view.clone(),
+            });
+        }
+        if let (true, Some(view)) = (primary, view) {
+            status::apply_view(shared, alert_id, view).await;
+        }
+        if item == OutboxItemKind::Alert {
+            // Positions and a cancel may have been waiting for this alert.
+            shared.wake_all();
+        }
+    }
+    shared.queue_changed().await;
+}
+
+async fn wedge(shared: &Shared, endpoint: &str, claim: &Claim, reason: String) {
+    let ids = claim.row_ids();
+    let mut refused: BTreeSet<(uuid::Uuid, &'static str)> = BTreeSet::new();
+    let rows: Vec<&Row> = match claim {
+        Claim::Single(row) => vec![row],
+        Claim::Positions(rows) => rows.iter().collect(),
+    };
+    for row in &rows {
+        refused.insert((row.alert_id, row.item.as_str()));
+    }
+    let alert_rows: Vec<uuid::Uuid> = rows
+        .iter()
+        .filter(|r| r.item == OutboxItemKind::Alert)
+        .map(|r| r.alert_id)
+        .collect();
+    let endpoint = endpoint.to_owned();
+    let r = reason.clone();
+    let dependents = shared
+        .write(move |tx| {
+            queue::finish(tx, &ids, RowState::Wedged, Some(&r), now_ms())?;
+            let mut dependents = Vec::new();
+            for id in alert_rows {
+                for kind in queue::wedge_dependents(tx, &endpoint, id, now_ms())? {
+                    dependents.push((id, kind));
+                }
+            }
+            Ok(dependents)
+        })
+        .await;
+    tracing::warn!(%reason, "delivery refused for good; rows kept as wedged");
+    for (alert_id, item) in refused {
+        if let Some(item) = OutboxItemKind::parse(item) {
+            shared.emit(CoreEvent::Wedged {
+                alert_id,
+                item,
+                reason: reason.clone(),
+            });
+        }
+    }
+    match dependents {
+        Ok(deps) => {
+            for (alert_id, item) in deps {
+                shared.emit(CoreEvent::Wedged {
+                    alert_id,
+                    item,
+                    reason: ALERT_REFUSED.into(),
+                });
+            }
+        }
+        Err(e) => tracing::error!(error = %e, "could not record a refusal"),
+    }
+    shared.queue_changed().await;
+}

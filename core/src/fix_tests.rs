@@ -1,0 +1,326 @@
+//! Table-driven tests over recorded sequences of fixes.
+
+use super::*;
+
+const T0: i64 = 1_750_000_000_000; // when the SOS starts waiting
+const DEADLINE_MS: i64 = 8_000;
+
+const POLICY: FixPolicy = FixPolicy {
+    good_accuracy_m: 50.0,
+    fresh_max_age_ms: 30_000,
+};
+
+fn fix(fixed_at_ms: i64, accuracy_m: f64, source: FixSource) -> Fix {
+    Fix {
+        lat: -8.0712,
+        lon: -79.0105,
+        accuracy_m,
+        altitude_m: None,
+        speed_mps: None,
+        heading_deg: None,
+        fixed_at_ms,
+        source,
+    }
+}
+
+/// A live GPS fix measured when it arrived (`t` ms after the SOS began).
+fn gps(t: i64, accuracy_m: f64) -> (i64, Fix) {
+    (t, fix(T0 + t, accuracy_m, FixSource::Gps))
+}
+
+fn place() -> Place {
+    Place {
+        name: "Mercado La Hermelinda".into(),
+        lat: -8.0801,
+        lon: -79.0202,
+        radius_m: 80.0,
+    }
+}
+
+#[derive(Debug, PartialEq)]
+enum Expect {
+    /// Chosen `t` ms after the start, with this source, accuracy and time.
+    Use {
+        t: i64,
+        source: FixSource,
+        accuracy_m: f64,
+        fixed_at_ms: i64,
+    },
+    Nothing,
+}
+
+struct Case {
+    name: &'static str,
+    arrivals: Vec<(i64, Fix)>,
+    last_known: Option<Fix>,
+    place: Option<Place>,
+    expect: Expect,
+}
+
+/// Replays a case the way `raise_sos` waits: a decision at the start, at each
+/// arrival before the deadline, and once at the deadline.
+fn replay(case: &Case) -> Expect {
+    let mut recent: Vec<Fix> = Vec::new();
+    let mut moments: Vec<(i64, Option<&Fix>)> = vec![(0, None)];
+    moments.extend(case.arrivals.iter().map(|(t, f)| (*t, Some(f))));
+    for (t, arrival) in moments {
+        if t >= DEADLINE_MS {
+            break;
+        }
+        if let Some(f) = arrival {
+            recent.push(f.clone());
+        }
+        match choose(
+            &recent,
+            case.last_known.as_ref(),
+            case.place.as_ref(),
+            T0 + t,
+            false,
+            &POLICY,
+        ) {
+            Choice::Use(f) => return expect_of(t, f),
+            Choice::Wait => {}
+            Choice::Nothing => panic!("{}: Nothing before the deadline", case.name),
+        }
+    }
+    match choose(
+        &recent,
+        case.last_known.as_ref(),
+        case.place.as_ref(),
+        T0 + DEADLINE_MS,
+        true,
+        &POLICY,
+    ) {
+        Choice::Use(f) => expect_of(DEADLINE_MS, f),
+        Choice::Wait => panic!("{}: Wait after the deadline", case.name),
+        Choice::Nothing => Expect::Nothing,
+    }
+}
+
+fn expect_of(t: i64, f: Fix) -> Expect {
+    assert!(f.validate(T0 + t).is_ok(), "a chosen fix must be valid");
+    Expect::Use {
+        t,
+        source: f.source,
+        accuracy_m: f.accuracy_m,
+        fixed_at_ms: f.fixed_at_ms,
+    }
+}
+
+fn cases() -> Vec<Case> {
+    let old = T0 - 10 * 60_000;
+    vec![
+        Case {
+            name: "a good fix at 2 s is taken at once",
+            arrivals: vec![gps(500, 120.0), gps(2_000, 12.0), gps(3_000, 5.0)],
+            last_known: None,
+            place: Some(place()),
+            expect: Expect::Use {
+                t: 2_000,
+                source: FixSource::Gps,
+                accuracy_m: 12.0,
+                fixed_at_ms: T0 + 2_000,
+            },
+        },
+        Case {
+            name: "exactly 50 m is good enough",
+            arrivals: vec![gps(1_000, 50.0)],
+            last_known: None,
+            place: None,
+            expect: Expect::Use {
+                t: 1_000,
+                source: FixSource::Gps,
+                accuracy_m: 50.0,
+                fixed_at_ms: T0 + 1_000,
+            },
+        },
+        Case {
+            name: "only poor fixes: the most accurate fresh one at the deadline",
+            arrivals: vec![gps(1_000, 300.0), gps(3_000, 80.0), gps(6_000, 150.0)],
+            last_known: Some(fix(old, 10.0, FixSource::Gps)),
+            place: Some(place()),
+            expect: Expect::Use {
+                t: DEADLINE_MS,
+                source: FixSource::Gps,
+                accuracy_m: 80.0,
+                fixed_at_ms: T0 + 3_000,
+            },
+        },
+        Case {
+            name: "equal accuracy: the newer fix",
+            arrivals: vec![gps(1_000, 90.0), gps(4_000, 90.0)],
+            last_known: None,
+            place: None,
+            expect: Expect::Use {
+                t: DEADLINE_MS,
+                source: FixSource::Gps,
+                accuracy_m: 90.0,
+                fixed_at_ms: T0 + 4_000,
+            },
+        },
+        Case {
+            name: "a network fix inside 50 m counts as good",
+            arrivals: vec![(4_000, fix(T0 + 4_000, 40.0, FixSource::Network))],
+            last_known: None,
+            place: None,
+            expect: Expect::Use {
+                t: 4_000,
+                source: FixSource::Network,
+                accuracy_m: 40.0,
+                fixed_at_ms: T0 + 4_000,
+            },
+        },
+        Case {
+            name: "a fresh good last known fix (fed just before) is used at once",
+            arrivals: vec![],
+            last_known: Some(fix(T0 - 10_000, 20.0, FixSource::Fused)),
+            place: Some(place()),
+            expect: Expect::Use {
+                t: 0,
+                source: FixSource::Fused,
+                accuracy_m: 20.0,
+                fixed_at_ms: T0 - 10_000,
+            },
+        },
+        Case {
+            name: "no fresh fix: the last known one, with its original time",
+            arrivals: vec![],
+            last_known: Some(fix(old, 15.0, FixSource::Gps)),
+            place: Some(place()),
+            expect: Expect::Use {
+                t: DEADLINE_MS,
+                source: FixSource::LastKnown,
+                accuracy_m: 15.0,
+                fixed_at_ms: old,
+            },
+        },
+        Case {
+            name: "a fix that goes stale while waiting is not passed off as fresh",
+            arrivals: vec![],
+            last_known: Some(fix(T0 - 25_000, 100.0, FixSource::Gps)),
+            place: None,
+            expect: Expect::Use {
+                t: DEADLINE_MS,
+                source: FixSource::LastKnown,
+                accuracy_m: 100.0,
+                fixed_at_ms: T0 - 25_000,
+            },
+        },
+        Case {
+            name: "an old fix delivered late by the platform is never fresh",
+            arrivals: vec![(1_000, fix(T0 - 5 * 60_000, 5.0, FixSource::Gps))],
+            last_known: None,
+            place: Some(place()),
+            expect: Expect::Use {
+                t: DEADLINE_MS,
+                source: FixSource::LastKnown,
+                accuracy_m: 5.0,
+                fixed_at_ms: T0 - 5 * 60_000,
+            },
+        },
+        Case {
+            name: "nothing at all: the registered place",
+            arrivals: vec![],
+            last_known: None,
+            place: Some(place()),
+            expect: Expect::Use {
+                t: DEADLINE_MS,
+                source: FixSource::RegisteredPlace,
+                accuracy_m: 80.0,
+                fixed_at_ms: T0 + DEADLINE_MS,
+            },
+        },
+        Case {
+            name: "(0, 0) and accuracy 0 are never chosen",
+            arrivals: vec![
+                (
+                    1_000,
+                    Fix {
+                        lat: 0.0,
+                        lon: 0.0,
+                        ..fix(T0 + 1_000, 5.0, FixSource::Gps)
+                    },
+                ),
+                (2_000, fix(T0 + 2_000, 0.0, FixSource::Gps)),
+                (3_000, fix(T0 + 3_000, -3.0, FixSource::Gps)),
+                (
+                    4_000,
+                    Fix {
+                        lat: f64::NAN,
+                        ..fix(T0 + 4_000, 5.0, FixSource::Gps)
+                    },
+                ),
+            ],
+            last_known: Some(Fix {
+                lat: 0.0,
+                lon: 0.0,
+                ..fix(old, 5.0, FixSource::Gps)
+            }),
+            place: Some(place()),
+            expect: Expect::Use {
+                t: DEADLINE_MS,
+                source: FixSource::RegisteredPlace,
+                accuracy_m: 80.0,
+                fixed_at_ms: T0 + DEADLINE_MS,
+            },
+        },
+        Case {
+            name: "a fix from the future (beyond clock skew) is refused",
+            arrivals: vec![(1_000, fix(T0 + 3_600_000, 5.0, FixSource::Gps))],
+            last_known: None,
+            place: None,
+            expect: Expect::Nothing,
+        },
+        Case {
+            name: "a last known fix older than the protocol allows is skipped for the place",
+            arrivals: vec![],
+            last_known: Some(fix(T0 - 30 * 24 * 3_600_000, 5.0, FixSource::Gps)),
+            place: Some(place()),
+            expect: Expect::Use {
+                t: DEADLINE_MS,
+                source: FixSource::RegisteredPlace,
+                accuracy_m: 80.0,
+                fixed_at_ms: T0 + DEADLINE_MS,
+            },
+        },
+        Case {
+            name: "nothing and no place: no position",
+            arrivals: vec![gps(1_000, 0.0)],
+            last_known: None,
+            place: None,
+            expect: Expect::Nothing,
+        },
+    ]
+}
+
+#[test]
+fn fix_selection_over_recorded_sequences() {
+    for case in cases() {
+        assert_eq!(replay(&case), case.expect, "case: {}", case.name);
+    }
+}
+
+#[test]
+fn last_known_and_place_fixes_are_never_fresh() {
+    let now = T0;
+    assert!(is_fresh(&fix(now, 5.0, FixSource::Gps), now, &POLICY));
+    assert!(!is_fresh(
+        &fix(now, 5.0, FixSource::LastKnown),
+        now,
+        &POLICY
+    ));
+    assert!(!is_fresh(
+        &fix(now, 5.0, FixSource::RegisteredPlace),
+        now,
+        &POLICY
+    ));
+    assert!(!is_fresh(
+        &fix(now - 30_001, 5.0, FixSource::Gps),
+        now,
+        &POLICY
+    ));
+    assert_eq!(
+        as_last_known(&fix(now, 5.0, FixSource::Gps)).source,
+        FixSource::LastKnown
+    );
+}

@@ -1,0 +1,201 @@
+//! Raising and cancelling an SOS: choose the fix, compose, validate, sign,
+//! commit durably, then start the follow-up tasks.
+
+use std::sync::Arc;
+
+use auxilio_protocol::limits::MAX_NOTE_CHARS;
+use auxilio_protocol::wire::{cancel_path, PATH_ALERTS};
+use auxilio_protocol::{Alert, AlertId, Cancel, Fix, Place, Validate, PROTOCOL_VERSION};
+use tokio::time::Instant;
+use uuid::Uuid;
+
+use crate::clock::now_ms;
+use crate::events::OutboxItemKind;
+use crate::fix::{choose, Choice};
+use crate::outbox::alerts::{self, NewAlert};
+use crate::outbox::queue::{self, NewMessage};
+use crate::state::{stopped, Shared};
+use crate::{sms, tracking, CoreError, CoreEvent, SosRequest};
+
+/// Free text as the protocol accepts it: no control characters but line
+/// breaks, trimmed, cut at the limit; empty becomes `None`. An SOS is never
+/// refused for its note.
+pub(crate) fn clean_text(text: Option<String>) -> Option<String> {
+    let text = text?;
+    let cleaned: String = text
+        .chars()
+        .filter(|c| !c.is_control() || *c == '\n')
+        .collect::<String>()
+        .trim()
+        .chars()
+        .take(MAX_NOTE_CHARS)
+        .collect();
+    (!cleaned.trim().is_empty()).then(|| cleaned.trim().to_owned())
+}
+
+/// Waits at most `fix_deadline` for a good fresh fix (see [`crate::fix`]).
+pub(crate) async fn wait_for_fix(shared: &Shared, place: Option<&Place>) -> Result<Fix, CoreError> {
+    let deadline = Instant::now() + shared.config.fix_deadline;
+    let mut changes = shared.fixes.subscribe();
+    let mut shutdown = shared.shutdown.subscribe();
+    let policy = tracking::policy(shared);
+    loop {
+        changes.borrow_and_update();
+        let (recent, last_known) = shared.fixes.snapshot();
+        let passed = Instant::now() >= deadline;
+        match choose(
+            &recent,
+            last_known.as_ref(),
+            place,
+            now_ms(),
+            passed,
+            &policy,
+        ) {
+            Choice::Use(fix) => return Ok(fix),
+            Choice::Nothing => return Err(CoreError::NoPosition),
+            Choice::Wait => {}
+        }
+        tokio::select! {
+            r = changes.changed() => if r.is_err() { tokio::time::sleep_until(deadline).await },
+            _ = tokio::time::sleep_until(deadline) => {}
+            _ = stopped(&mut shutdown) => return Err(CoreError::Shutdown),
+        }
+    }
+}
+
+/// Composes, signs and durably queues an alert with `fix`.
+pub(crate) async fn commit_alert(
+    shared: &Arc<Shared>,
+    req: SosRequest,
+    fix: Fix,
+) -> Result<AlertId, CoreError> {
+    let reporter = shared.account().reporter().ok_or(CoreError::NoProfile)?;
+    let now = now_ms();
+    let alert = Alert {
+        v: PROTOCOL_VERSION,
+        id: Uuid::now_v7(),
+        device_id: shared.device_id,
+        kind: req.kind,
+        created_at_ms: now,
+        fix,
+        reporter,
+        battery_pct: req.battery_pct.filter(|b| *b <= 100),
+        silent: req.silent,
+        note: clean_text(req.note),
+        app_version: shared.config.app_version.clone(),
+    };
+    alert.validate(now).map_err(CoreError::Invalid)?;
+    let body = serde_json::to_vec(&alert)?;
+    let signature = shared.key.sign_request("POST", PATH_ALERTS, &body);
+    let endpoints = shared.endpoint_keys.clone();
+    let id = alert.id;
+    shared
+        .write(move |tx| {
+            alerts::insert(
+                tx,
+                &NewAlert {
+                    id,
+                    created_at_ms: alert.created_at_ms,
+                    kind: alert.kind,
+                    silent: alert.silent,
+                    note: alert.note.as_deref(),
+                    fix: &alert.fix,
+                    body: &body,
+                },
+            )?;
+            let msg = NewMessage {
+                alert_id: id,
+                item: OutboxItemKind::Alert,
+                seq: None,
+                method: "POST",
+                path: PATH_ALERTS,
+                body: &body,
+                signature: Some(&signature),
+            };
+            queue::enqueue_alert(tx, &endpoints, &msg, now)
+        })
+        .await?;
+    // Durable from here on.
+    shared.emit(CoreEvent::Queued { alert_id: id });
+    shared.wake_all();
+    start_follow_up(shared, id, now, true);
+    shared.queue_changed().await;
+    Ok(id)
+}
+
+/// Starts tracking and, unless already received, the SMS fallback timer.
+pub(crate) fn start_follow_up(
+    shared: &Arc<Shared>,
+    id: AlertId,
+    created_at_ms: i64,
+    sms_timer: bool,
+) {
+    shared.spawn(tracking::run(shared.clone(), id, created_at_ms));
+    if sms_timer {
+        shared.spawn(sms::run(shared.clone(), id, created_at_ms));
+    }
+}
+
+pub(crate) async fn raise(shared: &Arc<Shared>, req: SosRequest) -> Result<AlertId, CoreError> {
+    if shared.is_shutting_down() {
+        return Err(CoreError::Shutdown);
+    }
+    let account = shared.account();
+    if account.reporter().is_none() {
+        return Err(CoreError::NoProfile);
+    }
+    let fix = wait_for_fix(shared, account.place().as_ref()).await?;
+    commit_alert(shared, req, fix).await
+}
+
+pub(crate) async fn cancel(
+    shared: &Shared,
+    alert_id: AlertId,
+    reason: Option<String>,
+) -> Result<(), CoreError> {
+    if shared.is_shutting_down() {
+        return Err(CoreError::Shutdown);
+    }
+    let progress = shared
+        .read(move |c| alerts::progress(c, alert_id))
+        .await?
+        .ok_or(CoreError::UnknownAlert)?;
+    if progress.cancel_requested {
+        return Ok(());
+    }
+    if progress.status.is_some_and(|s| s.is_terminal()) {
+        return Err(CoreError::AlertClosed);
+    }
+    let now = now_ms();
+    let cancel = Cancel {
+        v: PROTOCOL_VERSION,
+        alert_id,
+        device_id: shared.device_id,
+        cancelled_at_ms: now,
+        reason: clean_text(reason),
+    };
+    cancel.validate(now).map_err(CoreError::Invalid)?;
+    let body = serde_json::to_vec(&cancel)?;
+    let path = cancel_path(&alert_id);
+    let signature = shared.key.sign_request("POST", &path, &body);
+    shared
+        .write(move |tx| {
+            if !alerts::mark_cancel_requested(tx, alert_id, now)? {
+                return Ok(0);
+            }
+            let msg = NewMessage {
+                alert_id,
+                item: OutboxItemKind::Cancel,
+                seq: None,
+                method: "POST",
+                path: &path,
+                body: &body,
+                signature: Some(&signature),
+            };
+            queue::enqueue_dependent(tx, &msg, now)
+        })
+        .await?;
+    shared.wake_all();
+    shared.queue_changed().await;
+    Ok(())
+}

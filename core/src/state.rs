@@ -1,0 +1,152 @@
+//! What the `Core` handle and its tasks share.
+
+use std::future::Future;
+use std::sync::{Arc, Mutex, RwLock};
+
+use auxilio_protocol::{DeviceId, DeviceKey, EnrollResponse, Place, Profile, Reporter};
+use serde::{Deserialize, Serialize};
+use tokio::sync::{broadcast, watch, Notify};
+use tokio::task::JoinHandle;
+
+use crate::delivery::http::Http;
+use crate::fixbook::FixBook;
+use crate::outbox::{queue, Db};
+use crate::{CoreConfig, CoreError, CoreEvent};
+
+/// Who this phone belongs to, as far as it knows.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub(crate) struct Account {
+    pub profile: Option<Profile>,
+    pub enrollment: Option<EnrollResponse>,
+}
+
+impl Account {
+    /// The snapshot copied into each alert.
+    pub(crate) fn reporter(&self) -> Option<Reporter> {
+        let p = self.profile.as_ref()?;
+        let org = self.enrollment.as_ref();
+        Some(Reporter {
+            display_name: p.display_name.clone(),
+            phone: p.phone.clone(),
+            role: p.role,
+            organization: org.and_then(|e| e.organization.clone()),
+            plate: p.plate.clone(),
+            place: self.place().map(|pl| pl.name),
+        })
+    }
+
+    /// The person's own place first, else their organization's.
+    pub(crate) fn place(&self) -> Option<Place> {
+        self.profile
+            .as_ref()
+            .and_then(|p| p.place.clone())
+            .or_else(|| self.enrollment.as_ref().and_then(|e| e.place.clone()))
+    }
+}
+
+pub(crate) struct Shared {
+    pub config: CoreConfig,
+    pub endpoints: Vec<url::Url>,
+    /// How each endpoint is named in outbox rows.
+    pub endpoint_keys: Vec<String>,
+    pub device_id: DeviceId,
+    pub key: DeviceKey,
+    pub db: Arc<Db>,
+    pub http: Http,
+    pub events: broadcast::Sender<CoreEvent>,
+    pub fixes: FixBook,
+    pub account: RwLock<Account>,
+    pub enrolled: watch::Sender<bool>,
+    /// Bumped after every outbox change (`wait_drained` listens).
+    pub outbox_version: watch::Sender<u64>,
+    pub shutdown: watch::Sender<bool>,
+    /// One per endpoint: there is new work.
+    pub wakers: Vec<Notify>,
+    /// Connectivity came back: skip the backoff wait.
+    pub kick: Notify,
+    pub tasks: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl Shared {
+    pub(crate) fn emit(&self, event: CoreEvent) {
+        // No subscriber is fine: the state is in the database.
+        let _ = self.events.send(event);
+    }
+
+    pub(crate) fn account(&self) -> Account {
+        self.account
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub(crate) fn set_account(&self, account: Account) {
+        let enrolled = account.enrollment.is_some();
+        *self.account.write().unwrap_or_else(|p| p.into_inner()) = account;
+        self.enrolled.send_replace(enrolled);
+        self.wake_all();
+    }
+
+    /// The SMS fallback number: configured, else learned at enrollment.
+    pub(crate) fn sms_number(&self) -> Option<String> {
+        self.config
+            .sms_number
+            .clone()
+            .or_else(|| self.account().enrollment.and_then(|e| e.sms_number))
+            .filter(|n| !n.trim().is_empty())
+    }
+
+    pub(crate) fn is_shutting_down(&self) -> bool {
+        *self.shutdown.borrow()
+    }
+
+    /// Runs a write transaction off the async threads.
+    pub(crate) async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, CoreError> + Send + 'static,
+    ) -> Result<T, CoreError> {
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || db.write(f)).await?
+    }
+
+    /// Runs a read off the async threads.
+    pub(crate) async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&rusqlite::Connection) -> Result<T, CoreError> + Send + 'static,
+    ) -> Result<T, CoreError> {
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || db.read(f)).await?
+    }
+
+    pub(crate) fn wake_all(&self) {
+        for w in &self.wakers {
+            w.notify_one();
+        }
+    }
+
+    /// After an outbox change: wake `wait_drained` and tell the UI.
+    pub(crate) async fn queue_changed(&self) {
+        self.outbox_version.send_modify(|v| *v = v.wrapping_add(1));
+        match self.read(queue::pending_count).await {
+            Ok(pending) => self.emit(CoreEvent::QueueChanged { pending }),
+            Err(e) => tracing::warn!(error = %e, "could not count the outbox"),
+        }
+    }
+
+    /// Spawns a task that `shutdown` waits for.
+    pub(crate) fn spawn(&self, fut: impl Future<Output = ()> + Send + 'static) {
+        let handle = tokio::spawn(fut);
+        let mut tasks = self.tasks.lock().unwrap_or_else(|p| p.into_inner());
+        tasks.retain(|t| !t.is_finished());
+        tasks.push(handle);
+    }
+}
+
+/// Resolves when shutdown is requested (or the handle is gone).
+pub(crate) async fn stopped(rx: &mut watch::Receiver<bool>) {
+    while !*rx.borrow_and_update() {
+        if rx.changed().await.is_err() {
+            return;
+        }
+    }
+}
