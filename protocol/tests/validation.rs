@@ -499,3 +499,22 @@ fn test_validation_errors_name_the_field_never_the_value() {
         "{text}"
     );
 }
+
+#[test]
+fn test_floats_come_back_exactly() {
+    // Without serde_json's float_roundtrip this speed came back 1 ULP off
+    // (found by the JSON round-trip property).
+    let mut a = alert();
+    a.fix.speed_mps = Some(92.981_815_150_631_33);
+    a.fix.lat = -8.071_234_567_890_123;
+    a.fix.lon = -79.004_561_234_567_89;
+    a.fix.accuracy_m = 0.1 + 0.2;
+    let back = decode::<Alert>(&serde_json::to_vec(&a).unwrap(), NOW_MS).unwrap();
+    assert_eq!(
+        back.fix.speed_mps.map(f64::to_bits),
+        a.fix.speed_mps.map(f64::to_bits)
+    );
+    assert_eq!(back.fix.lat.to_bits(), a.fix.lat.to_bits());
+    assert_eq!(back.fix.lon.to_bits(), a.fix.lon.to_bits());
+    assert_eq!(back.fix.accuracy_m.to_bits(), a.fix.accuracy_m.to_bits());
+}
