@@ -1,0 +1,44 @@
+import type { AlertSummary } from '../api/console-types';
+import type { AlertId } from '../api/types';
+import { formatAge, t, type MessageKey } from '../i18n';
+import { KIND_COLOR, KIND_GLYPH } from './look';
+
+interface Props {
+  alerts: AlertSummary[];
+  selected: AlertId | null;
+  onSelect: (id: AlertId) => void;
+  now: number;
+}
+
+export function AlertList({ alerts, selected, onSelect, now }: Props) {
+  if (!alerts.length) return <p class="empty">{t('console.none')}</p>;
+  return (
+    <ul class="alert-list" data-testid="alert-list">
+      {alerts.map((a) => (
+        <li key={a.id}>
+          <button
+            type="button"
+            class={`alert-item status-${a.status}${a.id === selected ? ' selected' : ''}`}
+            data-alert={a.id}
+            data-status={a.status}
+            aria-pressed={a.id === selected}
+            onClick={() => onSelect(a.id)}
+          >
+            <span class="glyph" style={{ background: KIND_COLOR[a.kind] }} aria-hidden="true">
+              {KIND_GLYPH[a.kind]}
+            </span>
+            <span class="ai-main">
+              <strong>{t(`kind.${a.kind}` as MessageKey)}</strong>
+              {a.silent && <span class="tag silent"> SILENCIOSA</span>}
+              <span class="ai-who">{a.reporter.display_name}{a.organization ? ` · ${a.organization}` : ''}</span>
+            </span>
+            <span class="ai-side">
+              <span class={`badge status-${a.status}`}>{t(`status.${a.status}` as MessageKey)}</span>
+              <span class="ai-age">{formatAge(now - a.received_at_ms)}</span>
+            </span>
+          </button>
+        </li>
+      ))}
+    </ul>
+  );
+}
