@@ -213,7 +213,7 @@ proptest! {
             0 => serde_json::to_value(&alert).unwrap(),
             1 => serde_json::to_value(batch()).unwrap(),
             2 => serde_json::to_value(cancel()).unwrap(),
-            _ => serde_json::to_value(enroll_request()).unwrap(),
+            _ => serde_json::to_value(enroll()).unwrap(),
         };
         let mut pointers = Vec::new();
         collect_pointers(&value, String::new(), &mut pointers);
@@ -394,21 +394,4 @@ fn json_object() -> impl Strategy<Value = Value> {
             }
             Value::Object(map)
         })
-}
-
-fn enroll_request() -> EnrollRequest {
-    EnrollRequest {
-        v: 1,
-        code: "PORVENIR-2025".into(),
-        device_id: v4(0x17),
-        public_key: test_key().public_key().to_base64(),
-        profile: auxilio_protocol::Profile {
-            display_name: "Rosa Quispe".into(),
-            dni: Some("40123456".into()),
-            phone: "987654321".into(),
-            role: auxilio_protocol::ReporterRole::MarketVendor,
-            plate: None,
-            place: None,
-        },
-    }
 }

@@ -3,8 +3,8 @@
 
 use auxilio_protocol::limits::{MAX_AGE_MS, MAX_FUTURE_SKEW_MS};
 use auxilio_protocol::{
-    Alert, AlertKind, Cancel, DeviceKey, Fix, FixSource, PositionBatch, PositionUpdate, Reporter,
-    ReporterRole, PROTOCOL_VERSION,
+    Alert, AlertKind, Cancel, DeviceKey, EnrollRequest, Fix, FixSource, Place, PositionBatch,
+    PositionUpdate, Profile, Reporter, ReporterRole, PROTOCOL_VERSION,
 };
 use proptest::prelude::*;
 use uuid::{Builder, Uuid};
@@ -85,6 +85,29 @@ pub fn batch() -> PositionBatch {
             seq: 1,
             fix: fix(),
         }],
+    }
+}
+
+/// A valid enrollment of a market vendor with a registered place.
+pub fn enroll() -> EnrollRequest {
+    EnrollRequest {
+        v: PROTOCOL_VERSION,
+        code: "PORVENIR-2025".into(),
+        device_id: v4(0x17),
+        public_key: test_key().public_key().to_base64(),
+        profile: Profile {
+            display_name: "Rosa Quispe".into(),
+            dni: Some("40123456".into()),
+            phone: "987654321".into(),
+            role: ReporterRole::MarketVendor,
+            plate: None,
+            place: Some(Place {
+                name: "Mercado Unión, puesto 14".into(),
+                lat: -8.0731,
+                lon: -79.0012,
+                radius_m: 40.0,
+            }),
+        },
     }
 }
 
