@@ -84,9 +84,11 @@ async fn test_every_alert_arrives_exactly_once_through_a_faulty_network() {
         assert_eq!(rx.committed_count(*id), expected, "alert {id}");
     }
     assert_eq!(rx.conflicts(), 0);
+    // Two drops, one 503 and one drop after commit each cost a retry.
     assert!(
-        rx.requests(Route::Alert) >= ids.len() + 5,
-        "the faults were hit"
+        rx.requests(Route::Alert) >= ids.len() + 4,
+        "the faults were hit: {} alert requests",
+        rx.requests(Route::Alert)
     );
     assert_eq!(rx.pending_faults(), 1, "only the forever-400 rule is left");
 
