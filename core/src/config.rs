@@ -76,3 +76,17 @@ impl CoreConfig {
         all
     }
 }
+
+/// How outbox rows name the serenazgo server: by role, not URL, so rows
+/// queued before its address changes still go to it.
+pub const SERVER_ENDPOINT: &str = "server";
+
+/// The outbox name of endpoint `index`: [`SERVER_ENDPOINT`] first, then each
+/// extra endpoint's URL.
+pub(crate) fn endpoint_key(index: usize, url: &url::Url) -> String {
+    if index == 0 {
+        SERVER_ENDPOINT.to_owned()
+    } else {
+        url.as_str().to_owned()
+    }
+}

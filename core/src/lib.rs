@@ -32,7 +32,7 @@ pub use auxilio_protocol::{
     AlertId, AlertKind, AlertStatus, AlertView, DeviceId, EnrollResponse, Fix, FixSource, Place,
     Profile, PublicKey,
 };
-pub use config::CoreConfig;
+pub use config::{CoreConfig, SERVER_ENDPOINT};
 pub use error::CoreError;
 pub use events::{CoreEvent, OutboxItemKind};
 pub use model::{DrainReport, LocalAlert, PendingItem, RowState, SmsState, SosRequest};
@@ -154,7 +154,11 @@ impl Core {
         let endpoints = config.endpoints();
         let enrolled = opened.account.enrollment.is_some();
         let shared = Arc::new(Shared {
-            endpoint_keys: endpoints.iter().map(|u| u.as_str().to_owned()).collect(),
+            endpoint_keys: endpoints
+                .iter()
+                .enumerate()
+                .map(|(i, u)| config::endpoint_key(i, u))
+                .collect(),
             wakers: endpoints.iter().map(|_| Notify::new()).collect(),
             endpoints,
             http: Http::new(config.request_timeout)?,

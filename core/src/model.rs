@@ -53,7 +53,8 @@ pub struct PendingItem {
     pub item: OutboxItemKind,
     /// The position's sequence number, for position rows.
     pub seq: Option<u32>,
-    /// The endpoint base URL this row goes to.
+    /// Where this row goes: `"server"` ([`crate::SERVER_ENDPOINT`]) or an
+    /// extra endpoint's URL.
     pub endpoint: String,
     pub state: RowState,
     pub attempts: u32,
