@@ -61,18 +61,19 @@ async fn test_an_sos_is_delivered_once_and_the_person_sees_each_step() {
     }
     assert_eq!(order, ["queued", "sent", "received"]);
 
-    let seen = server.seen();
-    assert_eq!(seen.alerts.len(), 1);
-    let (alert, _) = &seen.alerts[&id];
-    assert_eq!(alert.kind, AlertKind::Asalto);
-    assert_eq!(alert.fix.source, FixSource::Gps);
-    assert_eq!(alert.fix.accuracy_m, 8.0);
-    assert_eq!(
-        alert.reporter.organization.as_deref(),
-        Some("Mototaxis El Cortijo")
-    );
-    assert_eq!(alert.battery_pct, Some(41));
-    drop(seen);
+    {
+        let seen = server.seen();
+        assert_eq!(seen.alerts.len(), 1);
+        let (alert, _) = &seen.alerts[&id];
+        assert_eq!(alert.kind, AlertKind::Asalto);
+        assert_eq!(alert.fix.source, FixSource::Gps);
+        assert_eq!(alert.fix.accuracy_m, 8.0);
+        assert_eq!(
+            alert.reporter.organization.as_deref(),
+            Some("Mototaxis El Cortijo")
+        );
+        assert_eq!(alert.battery_pct, Some(41));
+    }
 
     let local = core.alert(id).unwrap().unwrap();
     assert!(local.sent && local.received);
@@ -97,14 +98,15 @@ async fn test_transient_failures_are_retried_until_the_alert_arrives_exactly_onc
     let id = core.raise_sos(sos(AlertKind::Sos)).await.unwrap();
     let report = drained(&core).await;
     assert!(report.wedged.is_empty());
-    let seen = server.seen();
-    assert_eq!(seen.alerts.len(), 1, "stored once");
-    assert!(seen.alerts.contains_key(&id));
-    assert_eq!(seen.posts, 6, "five failures, then success");
-    // Stored by the commit-then-500 attempt; the retry got 200 for the same id.
-    assert_eq!(seen.alert_posts, 2);
-    assert!(core.alert(id).unwrap().unwrap().received);
-    drop(seen);
+    {
+        let seen = server.seen();
+        assert_eq!(seen.alerts.len(), 1, "stored once");
+        assert!(seen.alerts.contains_key(&id));
+        assert_eq!(seen.posts, 6, "five failures, then success");
+        // Stored by the commit-then-500 attempt; the retry got 200 for the same id.
+        assert_eq!(seen.alert_posts, 2);
+        assert!(core.alert(id).unwrap().unwrap().received);
+    }
     core.shutdown().await;
 }
 
@@ -182,20 +184,21 @@ async fn test_offline_positions_wait_for_enrollment_then_go_after_the_alert_in_b
 
     core.enroll("EP-2024", profile()).await.unwrap();
     drained(&core).await;
-    let seen = server.seen();
-    assert_eq!(
-        seen.log.first().map(String::as_str),
-        Some(format!("alert {id}").as_str())
-    );
-    assert_eq!(seen.positions.len(), 10);
-    assert!(seen.batches.iter().all(|&n| n <= 4), "{:?}", seen.batches);
-    assert!(seen.batches.len() >= 3);
-    assert_eq!(seen.duplicate_positions, 0);
-    // The newest were kept: sequence numbers are consecutive and end at the last one queued.
-    let kept: Vec<u32> = seen.positions.keys().map(|(_, s)| *s).collect();
-    assert!(kept.windows(2).all(|w| w[1] == w[0] + 1), "{kept:?}");
-    assert!(kept[0] > 0, "the oldest were dropped");
-    drop(seen);
+    {
+        let seen = server.seen();
+        assert_eq!(
+            seen.log.first().map(String::as_str),
+            Some(format!("alert {id}").as_str())
+        );
+        assert_eq!(seen.positions.len(), 10);
+        assert!(seen.batches.iter().all(|&n| n <= 4), "{:?}", seen.batches);
+        assert!(seen.batches.len() >= 3);
+        assert_eq!(seen.duplicate_positions, 0);
+        // The newest were kept: sequence numbers are consecutive and end at the last one queued.
+        let kept: Vec<u32> = seen.positions.keys().map(|(_, s)| *s).collect();
+        assert!(kept.windows(2).all(|w| w[1] == w[0] + 1), "{kept:?}");
+        assert!(kept[0] > 0, "the oldest were dropped");
+    }
     core.shutdown().await;
 }
 
@@ -276,10 +279,11 @@ async fn test_a_cancel_goes_after_the_alert_and_is_confirmed() {
         matches!(e, CoreEvent::Cancelled { alert_id } if *alert_id == id).then_some(())
     })
     .await;
-    let seen = server.seen();
-    assert_eq!(seen.log, [format!("alert {id}"), format!("cancel {id}")]);
-    assert_eq!(seen.alerts[&id].1.status, AlertStatus::Cancelled);
-    drop(seen);
+    {
+        let seen = server.seen();
+        assert_eq!(seen.log, [format!("alert {id}"), format!("cancel {id}")]);
+        assert_eq!(seen.alerts[&id].1.status, AlertStatus::Cancelled);
+    }
     let local = core.alert(id).unwrap().unwrap();
     assert!(local.cancel_requested);
     assert_eq!(local.status, Some(AlertStatus::Cancelled));

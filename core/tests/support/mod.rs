@@ -3,7 +3,7 @@
 //! every body, stores alerts once by id and positions once by (id, seq), and
 //! can be told to fail on purpose.
 
-#![allow(dead_code)]
+#![allow(dead_code, clippy::result_large_err)]
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
