@@ -16,8 +16,10 @@ pub const MAX_NOTE_CHARS: usize = 500;
 pub const MAX_VERSION_CHARS: usize = 40;
 /// Enrollment codes.
 pub const MAX_CODE_CHARS: usize = 64;
-/// How far in the future a timestamp may be (clock skew), in ms.
-pub const MAX_FUTURE_SKEW_MS: i64 = 5 * 60 * 1000;
+/// How far in the future a timestamp may be (clock skew), in ms. Generous on
+/// purpose: a phone whose clock runs an hour fast must still get its SOS
+/// through; only an absurd clock is refused.
+pub const MAX_FUTURE_SKEW_MS: i64 = 24 * 60 * 60 * 1000;
 /// How old an alert may be when it finally arrives (a phone offline for days), in ms.
 pub const MAX_AGE_MS: i64 = 14 * 24 * 60 * 60 * 1000;
 /// Accuracy worse than this is not a position, in metres.

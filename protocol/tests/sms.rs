@@ -3,6 +3,7 @@
 
 mod common;
 
+use auxilio_protocol::limits::MAX_FUTURE_SKEW_MS;
 use auxilio_protocol::sms::*;
 use auxilio_protocol::{AlertKind, FixSource, ProtocolError, Validate};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -329,7 +330,7 @@ fn test_the_parser_refuses_signed_payloads_with_bad_fields() {
 fn test_sms_validate_applies_the_time_rules() {
     let mut sms = SmsAlert::from_alert(&alert()).unwrap();
     assert_eq!(sms.validate(NOW_MS), Ok(()));
-    sms.created_at_s = NOW_MS / 1000 + 3_600;
+    sms.created_at_s = (NOW_MS + MAX_FUTURE_SKEW_MS) / 1000 + 3_600;
     assert!(matches!(
         sms.validate(NOW_MS),
         Err(ProtocolError::Invalid {
