@@ -131,7 +131,7 @@ fn test_timestamps_must_be_after_2024_not_future_not_too_old() {
         "created_at_ms"
     );
     assert_eq!(
-        refused(|a| a.created_at_ms = NOW_MS + 3_600_000),
+        refused(|a| a.created_at_ms = NOW_MS + MAX_FUTURE_SKEW_MS + 1),
         "created_at_ms"
     );
     assert_eq!(
@@ -147,7 +147,7 @@ fn test_timestamps_must_be_after_2024_not_future_not_too_old() {
 #[test]
 fn test_a_fix_measured_well_after_the_alert_is_refused() {
     let mut a = alert();
-    a.created_at_ms = NOW_MS - 3_600_000;
+    a.created_at_ms = NOW_MS - MAX_FUTURE_SKEW_MS - 3_600_000;
     a.id = v7(a.created_at_ms, 1);
     a.fix.fixed_at_ms = NOW_MS;
     assert_eq!(field_of(a.validate(NOW_MS)), "fix.fixed_at_ms");
