@@ -25,7 +25,7 @@ export default defineConfig({
     { name: 'server', testMatch: /server\/.*\.spec\.ts/ },
   ],
   webServer: {
-    command: 'npx vite preview --port 4173 --strictPort --host 127.0.0.1',
+    command: 'node scripts/serve.mjs --port 4173',
     url: 'http://127.0.0.1:4173/sos/',
     reuseExistingServer: true,
     timeout: 30_000,

@@ -23,8 +23,13 @@ export default defineConfig({
     },
   },
   server: {
-    // `npm run dev` next to a local auxilio-server.
-    proxy: { '/api': 'http://127.0.0.1:8080' },
+    // `npm run dev` next to a local auxilio-server (default 127.0.0.1:8080).
+    proxy: { '/api': process.env.AUXILIO_API ?? 'http://127.0.0.1:8080' },
+  },
+  preview: {
+    // `vite preview` is what the e2e tests drive; the real-server tests start
+    // auxilio-server on this loopback port (see e2e/server/fixture.ts).
+    proxy: { '/api': process.env.AUXILIO_API ?? 'http://127.0.0.1:18787' },
   },
   test: {
     include: ['tests/**/*.test.ts'],

@@ -66,12 +66,34 @@ export interface StreamOptions {
   onReconnect?: () => void;
 }
 
-/** Keeps one stream open, reconnecting with capped backoff. Returns a stop function. */
+/** The server sends a keep-alive comment every 15 s; silence this long means a dead connection. */
+export const STREAM_SILENCE_MS = 45_000;
+
+/**
+ * Keeps one stream open, reconnecting with capped backoff. A dead TCP
+ * connection can look open for minutes, so the stream is also dropped when
+ * the browser reports it went offline or when nothing (not even a
+ * keep-alive) arrived for STREAM_SILENCE_MS; coming back online retries at
+ * once. Returns a stop function.
+ */
 export function openStream(o: StreamOptions): () => void {
   let stopped = false;
   let ctrl: AbortController | null = null;
   let attempt = 0;
   let everConnected = false;
+  let wake: (() => void) | null = null;
+  let watchdog: ReturnType<typeof setTimeout> | null = null;
+  const feed = () => {
+    if (watchdog) clearTimeout(watchdog);
+    watchdog = setTimeout(() => ctrl?.abort(), STREAM_SILENCE_MS);
+  };
+  const onOffline = () => ctrl?.abort();
+  const onOnline = () => {
+    attempt = 0;
+    wake?.();
+  };
+  globalThis.addEventListener?.('offline', onOffline);
+  globalThis.addEventListener?.('online', onOnline);
 
   const loop = async () => {
     while (!stopped) {
@@ -95,24 +117,38 @@ export function openStream(o: StreamOptions): () => void {
         const reader = res.body.getReader();
         const dec = new TextDecoder();
         const parser = new SseParser();
+        feed();
         for (;;) {
           const { value, done } = await reader.read();
           if (done) break;
+          feed();
           for (const m of parser.push(dec.decode(value, { stream: true }))) o.onMessage(m);
         }
       } catch {
         // Dropped or refused: retry below.
       }
+      if (watchdog) clearTimeout(watchdog);
       if (stopped) return;
       o.onState('reconnecting');
       attempt += 1;
       const wait = Math.min(10_000, 500 * 2 ** Math.min(attempt, 5)) * (0.5 + Math.random() / 2);
-      await new Promise((r) => setTimeout(r, wait));
+      await new Promise<void>((r) => {
+        const timer = setTimeout(r, wait);
+        wake = () => {
+          clearTimeout(timer);
+          r();
+        };
+      });
+      wake = null;
     }
   };
   void loop();
   return () => {
     stopped = true;
+    if (watchdog) clearTimeout(watchdog);
+    globalThis.removeEventListener?.('offline', onOffline);
+    globalThis.removeEventListener?.('online', onOnline);
     ctrl?.abort();
+    wake?.();
   };
 }

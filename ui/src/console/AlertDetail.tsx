@@ -203,8 +203,8 @@ export function AlertDetail({ alert: a, track, now, onClose, onTrack, onAcked }:
       <ol class="audit" data-testid="audit">
         {(detail?.history ?? []).map((h, i) => (
           <li key={i}>
-            <time>{new Date(h.at_ms).toLocaleTimeString('es-PE')}</time> {h.action}
-            {h.to_status ? ` → ${t(`status.${h.to_status}` as MessageKey)}` : ''} <small>({h.actor})</small>
+            <time>{new Date(h.at_ms).toLocaleTimeString('es-PE')}</time>{' '}
+            {h.to_status ? `→ ${t(`status.${h.to_status}` as MessageKey)}` : h.action} <small>({h.actor})</small>
             {h.detail ? <small> · {h.detail}</small> : null}
           </li>
         ))}
