@@ -35,7 +35,7 @@ test.describe.serial('console and citizen page against the real server', () => {
     await expect(page.locator(`.leaflet-marker-icon[data-alert="${id}"]`)).toBeVisible();
     await expect(page.locator(`.leaflet-marker-icon[data-alert="${id}"]`)).toHaveClass(/flash/);
     await expect(page.locator('.alert-item').first()).toHaveAttribute('data-alert', id);
-    expect(await page.evaluate(() => (window as any).__auxilioAlarm.ringing)).toBe(true);
+    await expect.poll(() => page.evaluate(() => (window as any).__auxilioAlarm.ringing)).toBe(true);
     await shot(page, 'console-new-alert');
 
     await item.click();
@@ -45,7 +45,7 @@ test.describe.serial('console and citizen page against the real server', () => {
     await page.getByTestId('ack').click();
     await expect(page.getByTestId('detail-status')).toHaveText('Recibida');
     await expect(page.locator(`.leaflet-marker-icon[data-alert="${id}"]`)).not.toHaveClass(/flash/);
-    expect(await page.evaluate(() => (window as any).__auxilioAlarm.ringing)).toBe(false);
+    await expect.poll(() => page.evaluate(() => (window as any).__auxilioAlarm.ringing)).toBe(false);
     // The server's nearest unit comes first.
     const first = page.getByTestId('assign').getByRole('button').first();
     await expect(first).toContainText('Serenazgo 07');

@@ -31,6 +31,7 @@ export interface Env {
   code: string;
   operator: { username: string; password: string };
   unit: { id: number; username: string; password: string };
+  unit2: { id: number; username: string; password: string };
   server: ChildProcess;
   /** Stops and starts the server on the same database and port. */
   restart: () => Promise<void>;
@@ -126,6 +127,7 @@ export const test = base.extend<object, { env: Env }>({
         code,
         operator: { username: 'operador1', password: opPass },
         unit: { id: unitId, username: 'unidad07', password: unitPass },
+        unit2: { id: unit2, username: 'unidad12', password: unit2Pass },
         get server() {
           return server;
         },

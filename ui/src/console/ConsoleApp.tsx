@@ -11,10 +11,10 @@ import { AlertDetail } from './AlertDetail';
 import { AlertList } from './AlertList';
 import { MapView } from './MapView';
 
-const alarm = new Alarm();
+export const alarm = new Alarm();
 (window as unknown as { __auxilioAlarm: Alarm }).__auxilioAlarm = alarm;
 
-function Login({ onDone }: { onDone: (a: Account) => void }) {
+export function Login({ onDone, title = 'login.title' }: { onDone: (a: Account) => void; title?: 'login.title' | 'patrol.title' }) {
   const [user, setUser] = useState('');
   const [pass, setPass] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -35,7 +35,7 @@ function Login({ onDone }: { onDone: (a: Account) => void }) {
   return (
     <main class="login">
       <form onSubmit={(e) => void submit(e)}>
-        <h1>{t('login.title')}</h1>
+        <h1>{t(title)}</h1>
         <div class="field">
           <label for="user">{t('login.user')}</label>
           <input id="user" autocomplete="username" value={user} onInput={(e) => setUser((e.currentTarget as HTMLInputElement).value)} />
