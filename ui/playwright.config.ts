@@ -25,9 +25,10 @@ export default defineConfig({
     { name: 'server', testMatch: /server\/.*\.spec\.ts/ },
   ],
   webServer: {
-    command: 'node scripts/serve.mjs --port 4173',
+    // Build first so the tests always drive the current code.
+    command: 'npx vite build --logLevel warn && node scripts/serve.mjs --port 4173',
     url: 'http://127.0.0.1:4173/sos/',
-    reuseExistingServer: true,
-    timeout: 30_000,
+    reuseExistingServer: false,
+    timeout: 60_000,
   },
 });

@@ -13,6 +13,8 @@ export default defineConfig({
   build: {
     target: 'es2020',
     sourcemap: false,
+    // Read by scripts/budget.mjs to sum each page's JS and CSS.
+    manifest: true,
     rollupOptions: {
       input: {
         console: resolve(import.meta.dirname, 'index.html'),

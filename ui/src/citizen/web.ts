@@ -36,6 +36,8 @@ interface Stored {
   profile?: Profile;
   enrolled: boolean;
   enrollWedged?: string;
+  /** From the server's answer to enrollment. */
+  organization?: string;
   items: StoredItem[];
 }
 
@@ -156,6 +158,7 @@ export class WebCitizenData implements CitizenData {
         body: { v: PROTOCOL_VERSION, code, device_id: this.id.deviceId, public_key: this.id.publicKeyB64, profile },
       });
       this.st.enrolled = true;
+      if (res.organization) this.st.organization = res.organization;
       this.save();
       return res;
     } catch (e) {
@@ -182,6 +185,9 @@ export class WebCitizenData implements CitizenData {
       silent: req.silent,
       app_version: WEB_APP_VERSION,
     };
+    if (profile.plate) alert.reporter.plate = profile.plate;
+    if (profile.place) alert.reporter.place = profile.place.name;
+    if (this.st.organization) alert.reporter.organization = this.st.organization;
     if (req.note) alert.note = req.note;
     this.st.items.unshift({ id: alert.id, kind: alert.kind, created_at_ms: now, body: JSON.stringify(alert), delivered: false });
     this.st.items = this.st.items.slice(0, 20);

@@ -1,0 +1,85 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { CMD, EVT, TauriCitizenData } from '../src/citizen/tauri';
+import type { CoreEvent } from '../src/logic/progress';
+
+// A stand-in for the Tauri webview's IPC bridge (window.__TAURI_INTERNALS__).
+function fakeTauri(handlers: Record<string, (args: any) => unknown>) {
+  const calls: [string, any][] = [];
+  const callbacks = new Map<number, (e: unknown) => void>();
+  let next = 1;
+  (globalThis as any).window = globalThis;
+  (globalThis as any).__TAURI_INTERNALS__ = {
+    transformCallback: (cb: (e: unknown) => void) => {
+      const id = next++;
+      callbacks.set(id, cb);
+      return id;
+    },
+    unregisterCallback: (id: number) => callbacks.delete(id),
+    invoke: async (cmd: string, args: any) => {
+      calls.push([cmd, args]);
+      const h = handlers[cmd];
+      if (!h) throw { kind: 'internal', message: `no handler for ${cmd}` };
+      return h(args);
+    },
+  };
+  const unregistered: number[] = [];
+  (globalThis as any).__TAURI_EVENT_PLUGIN_INTERNALS__ = { unregisterListener: (_e: string, id: number) => unregistered.push(id) };
+  const emit = (event: string, payload: unknown) => {
+    for (const [cmd, args] of calls) {
+      if (cmd === 'plugin:event|listen' && args.event === event) callbacks.get(args.handler)?.({ event, id: 1, payload });
+    }
+  };
+  return { calls, emit, unregistered };
+}
+
+afterEach(() => {
+  delete (globalThis as any).__TAURI_INTERNALS__;
+  delete (globalThis as any).__TAURI_EVENT_PLUGIN_INTERNALS__;
+});
+
+describe('Tauri data layer', () => {
+  it('calls the core commands by their constant names with camelCase args', async () => {
+    const t = fakeTauri({
+      [CMD.raiseSos]: () => '01890000-0000-7000-8000-000000000001',
+      [CMD.cancel]: () => null,
+      [CMD.pending]: () => 2,
+    });
+    const d = new TauriCitizenData();
+    expect(await d.raiseSos({ kind: 'asalto', silent: true })).toBe('01890000-0000-7000-8000-000000000001');
+    await d.cancel('01890000-0000-7000-8000-000000000001');
+    expect(await d.pending()).toBe(2);
+    expect(t.calls).toEqual([
+      ['raise_sos', { req: { kind: 'asalto', silent: true } }],
+      ['cancel_sos', { alertId: '01890000-0000-7000-8000-000000000001', reason: null }],
+      ['pending_count', {}],
+    ]);
+  });
+
+  it('passes tagged errors through and wraps anything else', async () => {
+    fakeTauri({
+      [CMD.raiseSos]: () => {
+        throw { kind: 'no_position', message: 'no usable location' };
+      },
+      [CMD.enroll]: () => {
+        throw 'a plain string';
+      },
+    });
+    const d = new TauriCitizenData();
+    await expect(d.raiseSos({ kind: 'sos', silent: false })).rejects.toEqual({ kind: 'no_position', message: 'no usable location' });
+    await expect(d.enroll('x', { display_name: 'a', phone: '+51999999999', role: 'resident' })).rejects.toMatchObject({ kind: 'internal' });
+  });
+
+  it('delivers core events from the event constant to subscribers', async () => {
+    const t = fakeTauri({ 'plugin:event|listen': () => 7, 'plugin:event|unlisten': () => null });
+    const d = new TauriCitizenData();
+    const got: CoreEvent[] = [];
+    const off = d.subscribe((e) => got.push(e));
+    await new Promise((r) => setTimeout(r, 10));
+    t.emit(EVT.core, { type: 'queued', alert_id: 'a' });
+    t.emit('other', { type: 'sent', alert_id: 'a' });
+    expect(got).toEqual([{ type: 'queued', alert_id: 'a' }]);
+    off();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(t.unregistered).toEqual([7]);
+  });
+});
