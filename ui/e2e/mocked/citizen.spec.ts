@@ -102,3 +102,55 @@ test.describe('citizen /sos page (mocked network)', () => {
     await shot(page, 'sos-english');
   });
 });
+
+test.describe('silent mode (mocked network)', () => {
+  test('no sound, no vibration, and a screen that does not look like an alarm', async ({ page, context }, info) => {
+    await context.grantPermissions(['geolocation']);
+    await context.setGeolocation(EL_PORVENIR);
+    await page.addInitScript(() => {
+      (window as any).__vibrations = 0;
+      (window as any).__audio = 0;
+      navigator.vibrate = () => {
+        (window as any).__vibrations++;
+        return true;
+      };
+      const AC = window.AudioContext;
+      (window as any).AudioContext = class extends AC {
+        constructor() {
+          super();
+          (window as any).__audio++;
+        }
+      };
+    });
+    const sent: any[] = [];
+    await page.route('**/api/v1/enroll', (r) => r.fulfill({ status: 201, contentType: 'application/json', body: JSON.stringify({ device_id: JSON.parse(r.request().postData()!).device_id, organization: null }) }));
+    await page.route('**/api/v1/alerts', (r) => {
+      const a = JSON.parse(r.request().postData()!);
+      sent.push(a);
+      return r.fulfill({ status: 201, contentType: 'application/json', body: JSON.stringify({ id: a.id, status: 'new', received_at_ms: Date.now(), updated_at_ms: Date.now() }) });
+    });
+    await page.route('**/api/v1/alerts/*/status', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ id: sent[0]?.id, status: 'acknowledged', received_at_ms: Date.now(), updated_at_ms: Date.now() + 1 }) }));
+    await page.goto('/sos/?code=FLYER1&countdown=2');
+    await page.getByLabel(/Nombre/).fill('Ana');
+    await page.getByLabel(/Celular/).fill('987654321');
+    await page.getByRole('button', { name: 'OK' }).click();
+    await page.getByTestId('silent').check();
+    await page.getByLabel('Violencia familiar').check();
+    await expect(page.getByTestId('geo')).toHaveAttribute('data-state', 'ready');
+    await holdSos(page, 1700);
+    await expect(page.getByText(/Guardando en \d s/)).toBeVisible();
+    await expect(page.getByText(/Enviando alerta/)).toHaveCount(0);
+    await shot(page, 'silent-countdown');
+    await expect(page.getByTestId('silent-screen')).toBeVisible({ timeout: 10_000 });
+    await expect(page.getByTestId('silent-screen')).toContainText('Notas');
+    await expect(page.getByTestId('silent-screen')).not.toContainText(/alerta|SOS|serenazgo/i);
+    await expect(page.locator('header.top')).toBeHidden();
+    await expect(page).toHaveTitle('Notas');
+    await expect(page.locator('.silent-status')).toHaveAttribute('data-step', 'attending', { timeout: 10_000 });
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ kind: 'violencia', silent: true });
+    expect(await page.evaluate(() => [(window as any).__vibrations, (window as any).__audio])).toEqual([0, 0]);
+    expect(await seriousViolations(page, info)).toEqual([]);
+    await shot(page, 'silent-sent');
+  });
+});

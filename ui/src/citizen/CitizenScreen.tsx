@@ -99,8 +99,21 @@ export function CitizenScreen({ data, hold = DEFAULT_HOLD, header, footer, canFi
   };
 
   const p = current ? progress[current] ?? newProgress(current) : null;
+  const discreet = !!p && silent;
 
-  if (p && silent) {
+  // Silent and sent: nothing on screen (header, tab title) may say "alarm".
+  useEffect(() => {
+    if (!discreet) return;
+    const title = document.title;
+    document.body.classList.add('discreet');
+    document.title = t('silent.title');
+    return () => {
+      document.body.classList.remove('discreet');
+      document.title = title;
+    };
+  }, [discreet]);
+
+  if (p && discreet) {
     // Discreet: looks like a notes app, no red, no alarm words.
     const last = timeline(p).filter((s) => s.state === 'done').pop();
     return (

@@ -89,12 +89,16 @@ export function SosControl({ config = DEFAULT_HOLD, silent, disabled, onFire, on
 
   if (state.phase === 'counting') {
     const left = secondsLeft(state, now || performance.now());
+    // Silent mode: the same safety, in words that do not give the person away.
+    const text = silent ? t('silent.countdown', { s: left }) : t('sos.countdown', { s: left });
     return (
-      <div class="countdown" role="alertdialog" aria-live="assertive" aria-label={t('sos.countdown', { s: left })}>
-        <p class="countdown-text">{t('sos.countdown', { s: left })}</p>
-        <p class="countdown-number" aria-hidden="true">{left}</p>
+      <div class={`countdown${silent ? ' discreet' : ''}`} role="alertdialog" aria-live="assertive" aria-label={text}>
+        <p class="countdown-text">{text}</p>
+        <p class="countdown-number" aria-hidden="true">
+          {left}
+        </p>
         <button type="button" class="btn-cancel" data-testid="cancel" onPointerDown={() => (cancelArmed.current = true)} onClick={cancel} autoFocus>
-          {t('sos.cancel')}
+          {silent ? t('silent.cancel') : t('sos.cancel')}
         </button>
       </div>
     );

@@ -60,6 +60,8 @@ export const en: Record<MessageKey, string> = {
   'silent.title': 'Notes',
   'silent.saved': 'Saved',
   'silent.step': 'Syncing: {step}',
+  'silent.countdown': 'Saving in {s} s',
+  'silent.cancel': 'Discard',
 
   'web.title': 'Help button',
   'web.note': 'This page works without installing anything, but the Auxilio app is more reliable: it keeps the alert without signal, follows your location and sends an SMS when there is no internet.',

@@ -63,6 +63,8 @@ export const es = {
   'silent.title': 'Notas',
   'silent.saved': 'Guardado',
   'silent.step': 'Sincronizando: {step}',
+  'silent.countdown': 'Guardando en {s} s',
+  'silent.cancel': 'Descartar',
 
   // Web /sos page
   'web.title': 'Botón de auxilio',
