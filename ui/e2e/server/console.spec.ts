@@ -98,6 +98,13 @@ test.describe.serial('console and citizen page against the real server', () => {
     await expect(page.locator('[data-step="en_route"]')).toContainText('Serenazgo 07');
     await expect(page.getByText('Recibido por serenazgo')).toBeVisible();
     await shot(page, 'web-sos-unit-en-route');
+
+    // The person moves: the page keeps sending positions while it is open.
+    await ctx.setGeolocation({ latitude: -8.0715, longitude: -79.0011, accuracy: 10 });
+    await expect
+      .poll(async () => (await env.api<{ track: unknown[] }>('GET', `/api/v1/alerts/${id}`)).track.length, { timeout: 30_000 })
+      .toBeGreaterThan(0);
+    await expect(console_.getByTestId('detail')).toContainText(/[1-9]\d* posiciones/, { timeout: 10_000 });
     await ctx.close();
     await console_.context().close();
   });

@@ -11,6 +11,7 @@ export type GeoState =
 
 export class BrowserGeo {
   private best: Fix | null = null;
+  private newest: Fix | null = null;
   private watchId: number | null = null;
   private listeners = new Set<(s: GeoState) => void>();
   current: GeoState = { state: 'locating' };
@@ -31,6 +32,7 @@ export class BrowserGeo {
           return;
         }
         this.best = betterFix(this.best, r.fix, Date.now());
+        if (!this.newest || r.fix.fixed_at_ms >= this.newest.fixed_at_ms) this.newest = r.fix;
         this.set({ state: 'ready', fix: this.best });
       },
       (err) => {
@@ -50,6 +52,11 @@ export class BrowserGeo {
   /** The best usable fix, or null. Never (0, 0), never accuracy 0. */
   fix(): Fix | null {
     return this.best;
+  }
+
+  /** The most recent usable fix (for tracking after the SOS), or null. */
+  latest(): Fix | null {
+    return this.newest;
   }
 
   subscribe(f: (s: GeoState) => void): () => void {

@@ -7,13 +7,17 @@
 import type { Alert, AlertId, AlertStatus, AlertView, EnrollResponse, Profile } from '../api/types';
 import { PROTOCOL_VERSION } from '../api/types';
 import { ApiError, requestJson } from '../api/http';
-import { PATH_ALERTS, PATH_ENROLL, cancelPath, statusPath, HEADER_DEVICE, HEADER_SIGNATURE } from '../api/paths';
+import { PATH_ALERTS, PATH_ENROLL, PATH_POSITIONS, cancelPath, statusPath, HEADER_DEVICE, HEADER_SIGNATURE } from '../api/paths';
 import type { CoreEvent } from '../logic/progress';
 import type { CitizenData, DataError, LocalAlertSummary, SosRequest } from './data';
 import type { BrowserGeo } from './geo';
 import { identityFromSeed, b64url, fromB64url, newIdentity, signRequest, uuidv7, type DeviceIdentity } from './web-device';
 
 export const WEB_APP_VERSION = 'web-0.1.0';
+/** After an SOS, send the newest position at most this often while the page is open… */
+export const TRACK_EVERY_MS = 10_000;
+/** …for this long (as auxilio-core's tracking_max). */
+export const TRACK_FOR_MS = 60 * 60 * 1000;
 const KEY = 'auxilio.web.v1';
 
 interface StoredItem {
@@ -27,6 +31,11 @@ interface StoredItem {
   cancelBody?: string;
   cancelDelivered?: boolean;
   status?: AlertStatus;
+  /** Tracking: last position update sent (seq), the time of its fix, and when it was sent. */
+  seq?: number;
+  lastFixAt?: number;
+  lastSentAt?: number;
+  trackingWedged?: boolean;
 }
 
 interface Stored {
@@ -189,7 +198,7 @@ export class WebCitizenData implements CitizenData {
     if (profile.place) alert.reporter.place = profile.place.name;
     if (this.st.organization) alert.reporter.organization = this.st.organization;
     if (req.note) alert.note = req.note;
-    this.st.items.unshift({ id: alert.id, kind: alert.kind, created_at_ms: now, body: JSON.stringify(alert), delivered: false });
+    this.st.items.unshift({ id: alert.id, kind: alert.kind, created_at_ms: now, body: JSON.stringify(alert), delivered: false, lastFixAt: fix.fixed_at_ms });
     this.st.items = this.st.items.slice(0, 20);
     this.save();
     this.emit({ type: 'queued', alert_id: alert.id });
@@ -309,7 +318,10 @@ export class WebCitizenData implements CitizenData {
     }
     // Oldest first: an alert before its cancel.
     for (const it of [...todo].reverse()) {
+      // The alert's own answer is its first status: no extra request in the same pass.
+      let fresh = false;
       if (!it.delivered) {
+        fresh = true;
         const view = await this.sendOrWedge(it, () => this.signed('POST', PATH_ALERTS, it.body));
         if (!view) continue;
         it.delivered = true;
@@ -325,12 +337,43 @@ export class WebCitizenData implements CitizenData {
         this.save();
         this.onView(it, view);
         this.emitQueue();
-      } else if (!isClosed(it)) {
+      } else if (!isClosed(it) && !fresh) {
+        await this.track(it);
         const view = await this.signed('GET', statusPath(it.id), '');
         this.onView(it, view);
       }
     }
     return false;
+  }
+
+  /** Sends the newest position of an open alert (best effort, idempotent by (alert, seq)). */
+  private async track(it: StoredItem): Promise<void> {
+    const fix = this.geo.latest();
+    if (!fix || it.trackingWedged || it.cancelBody || Date.now() - it.created_at_ms > TRACK_FOR_MS) return;
+    // Only a newer fix, and not more often than TRACK_EVERY_MS (watchPosition
+    // reports on movement, so a person standing still sends nothing new).
+    if (fix.fixed_at_ms <= (it.lastFixAt ?? 0)) return;
+    if (Date.now() - (it.lastSentAt ?? it.created_at_ms) < TRACK_EVERY_MS) return;
+    const seq = (it.seq ?? 0) + 1;
+    const body = JSON.stringify({ v: PROTOCOL_VERSION, device_id: this.id.deviceId, updates: [{ alert_id: it.id, seq, fix }] });
+    try {
+      await requestJson(PATH_POSITIONS, {
+        method: 'POST',
+        rawBody: body,
+        headers: { [HEADER_DEVICE]: this.id.deviceId, [HEADER_SIGNATURE]: signRequest(this.id, 'POST', PATH_POSITIONS, body) },
+      });
+    } catch (e) {
+      if (e instanceof ApiError && !e.transient) {
+        it.trackingWedged = true;
+        this.save();
+        return;
+      }
+      throw e;
+    }
+    it.seq = seq;
+    it.lastFixAt = fix.fixed_at_ms;
+    it.lastSentAt = Date.now();
+    this.save();
   }
 
   private async sendOrWedge(it: StoredItem, send: () => Promise<AlertView>): Promise<AlertView | null> {

@@ -29,7 +29,7 @@ export function AlertList({ alerts, selected, onSelect, now }: Props) {
             </span>
             <span class="ai-main">
               <strong>{t(`kind.${a.kind}` as MessageKey)}</strong>
-              {a.silent && <span class="tag silent"> SILENCIOSA</span>}
+              {a.silent && <span class="tag silent"> {t('console.silent')}</span>}
               <span class="ai-who">{a.reporter.display_name}{a.organization ? ` · ${a.organization}` : ''}</span>
             </span>
             <span class="ai-side">

@@ -137,6 +137,7 @@ export const en: Record<MessageKey, string> = {
 
   'console.alerts': 'Alerts',
   'console.none': 'No alerts.',
+  'console.silent': 'SILENT',
   'console.unacked': '{n} unacknowledged',
   'console.sound.on': 'Enable sound',
   'console.sound.hint': 'The browser needs a click to allow the audible alarm.',

@@ -143,6 +143,7 @@ export const es = {
 
   'console.alerts': 'Alertas',
   'console.none': 'Sin alertas.',
+  'console.silent': 'SILENCIOSA',
   'console.unacked': '{n} sin atender',
   'console.sound.on': 'Activar sonido',
   'console.sound.hint': 'El navegador pide un clic para permitir la alarma sonora.',

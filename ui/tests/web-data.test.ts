@@ -1,0 +1,205 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { WebCitizenData } from '../src/citizen/web';
+import { verifyRequest } from '../src/citizen/web-device';
+import type { BrowserGeo } from '../src/citizen/geo';
+import type { Fix } from '../src/api/types';
+import type { CoreEvent } from '../src/logic/progress';
+
+class MemStorage {
+  m = new Map<string, string>();
+  getItem(k: string) {
+    return this.m.get(k) ?? null;
+  }
+  setItem(k: string, v: string) {
+    this.m.set(k, v);
+  }
+  removeItem(k: string) {
+    this.m.delete(k);
+  }
+  clear() {
+    this.m.clear();
+  }
+  key() {
+    return null;
+  }
+  get length() {
+    return this.m.size;
+  }
+}
+
+const NOW = 1_780_000_000_000;
+const FIX: Fix = { lat: -8.0705, lon: -79.0001, accuracy_m: 15, fixed_at_ms: NOW, source: 'fused' };
+const geo = (fix: Fix | null) => ({ fix: () => fix, latest: () => fix }) as unknown as BrowserGeo;
+const PROFILE = { display_name: 'Rosa', phone: '+51987654321', role: 'resident' as const };
+
+interface Call {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** A scripted server: answers by path; records every request. */
+function server(answer: (c: Call) => { status: number; body?: unknown } | 'offline') {
+  const calls: Call[] = [];
+  globalThis.fetch = vi.fn(async (url: string, init: RequestInit) => {
+    const c: Call = { method: init.method ?? 'GET', path: String(url), headers: init.headers as Record<string, string>, body: (init.body as string) ?? '' };
+    calls.push(c);
+    const a = answer(c);
+    if (a === 'offline') throw new TypeError('Failed to fetch');
+    return new Response(a.body === undefined ? '' : JSON.stringify(a.body), { status: a.status, headers: { 'content-type': 'application/json' } });
+  }) as unknown as typeof fetch;
+  return calls;
+}
+
+const view = (id: string, status = 'new') => ({ id, status, received_at_ms: NOW, updated_at_ms: NOW });
+const happy = (c: Call) => {
+  if (c.path === '/api/v1/enroll') return { status: 201, body: { device_id: JSON.parse(c.body).device_id, organization: 'Mototaxis VP' } };
+  if (c.path === '/api/v1/alerts') return { status: 201, body: view(JSON.parse(c.body).id) };
+  const m = /\/api\/v1\/alerts\/([^/]+)\/(status|cancel)/.exec(c.path);
+  if (m) return { status: 200, body: view(m[1]!, m[2] === 'cancel' ? 'cancelled' : 'acknowledged') };
+  if (c.path === '/api/v1/positions') return { status: 200, body: { accepted: 1, duplicates: 0 } };
+  return { status: 404, body: { kind: 'not_found', message: 'no' } };
+};
+
+function setup(storage = new MemStorage(), fix: Fix | null = FIX) {
+  const d = new WebCitizenData(geo(fix), storage as unknown as Storage, 5000);
+  const events: CoreEvent[] = [];
+  d.subscribe((e) => events.push(e));
+  return { d, events, storage };
+}
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  vi.setSystemTime(NOW);
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('the /sos page data layer', () => {
+  it('stores the alert before sending, enrolls once, signs the exact bytes, and follows the status', async () => {
+    const calls = server(happy);
+    const { d, events, storage } = setup();
+    d.setContact('ep-CODE', PROFILE);
+    const id = await d.raiseSos({ kind: 'asalto', silent: false });
+    // Saved before any request went out.
+    const saved = JSON.parse(storage.getItem('auxilio.web.v1')!);
+    expect(saved.items[0]).toMatchObject({ id, delivered: false });
+    expect(calls).toHaveLength(0);
+    expect(events[0]).toEqual({ type: 'queued', alert_id: id });
+
+    await vi.advanceTimersByTimeAsync(10);
+    expect(calls.map((c) => `${c.method} ${c.path}`)).toEqual(['POST /api/v1/enroll', 'POST /api/v1/alerts']);
+    const [enroll, alert] = calls;
+    expect(JSON.parse(enroll!.body)).toMatchObject({ v: 1, code: 'ep-CODE', profile: PROFILE });
+    const pub = JSON.parse(enroll!.body).public_key as string;
+    expect(verifyRequest(pub, 'POST', '/api/v1/alerts', alert!.body, alert!.headers['x-auxilio-signature']!)).toBe(true);
+    expect(alert!.body).toBe(saved.items[0].body);
+    expect(JSON.parse(alert!.body)).toMatchObject({ v: 1, id, kind: 'asalto', fix: FIX, reporter: { display_name: 'Rosa' } });
+    expect(events.map((e) => e.type)).toEqual(['queued', 'queue_changed', 'sent', 'received', 'queue_changed']);
+    expect(await d.pending()).toBe(0);
+
+    // Status follow-up, signed GET with an empty body.
+    await vi.advanceTimersByTimeAsync(5000);
+    const st = calls.at(-1)!;
+    expect(`${st.method} ${st.path}`).toBe(`GET /api/v1/alerts/${id}/status`);
+    expect(verifyRequest(pub, 'GET', st.path, '', st.headers['x-auxilio-signature']!)).toBe(true);
+    expect(events.at(-1)).toMatchObject({ type: 'acknowledged', alert_id: id });
+  });
+
+  it('keeps the alert while offline, says so, and delivers when the network is back', async () => {
+    let online = false;
+    const calls = server((c) => (online ? happy(c) : 'offline'));
+    const { d, events } = setup();
+    d.setContact('ep-CODE', PROFILE);
+    const id = await d.raiseSos({ kind: 'sos', silent: false });
+    await vi.advanceTimersByTimeAsync(10);
+    expect(d.isOffline()).toBe(true);
+    expect(await d.pending()).toBe(1);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(calls.length).toBeGreaterThan(1); // retried with backoff
+    online = true;
+    d.kick(); // the browser's `online` event
+    await vi.advanceTimersByTimeAsync(10);
+    expect(d.isOffline()).toBe(false);
+    expect(events).toContainEqual({ type: 'sent', alert_id: id });
+    expect(await d.pending()).toBe(0);
+  });
+
+  it('a refused alert is kept and shown as wedged, not retried forever', async () => {
+    const calls = server((c) => (c.path === '/api/v1/alerts' ? { status: 400, body: { kind: 'invalid', message: 'fix.lat: (0, 0) is not a real position' } } : happy(c)));
+    const { d, events } = setup();
+    d.setContact('ep-CODE', PROFILE);
+    const id = await d.raiseSos({ kind: 'sos', silent: false });
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(events).toContainEqual({ type: 'wedged', alert_id: id, item: 'alert', reason: 'fix.lat: (0, 0) is not a real position' });
+    expect(calls.filter((c) => c.path === '/api/v1/alerts')).toHaveLength(1);
+    expect((await d.openAlerts()).map((a) => a.id)).toEqual([id]);
+  });
+
+  it('a bad enrollment code is reported on the alert', async () => {
+    server((c) => (c.path === '/api/v1/enroll' ? { status: 403, body: { kind: 'bad_code', message: 'unknown code' } } : happy(c)));
+    const { d, events } = setup();
+    d.setContact('ep-WRONG', PROFILE);
+    const id = await d.raiseSos({ kind: 'sos', silent: false });
+    await vi.advanceTimersByTimeAsync(10);
+    expect(events).toContainEqual({ type: 'wedged', alert_id: id, item: 'enroll', reason: 'bad_code' });
+  });
+
+  it('without a usable fix nothing is stored or sent', async () => {
+    const calls = server(happy);
+    const { d, storage } = setup(new MemStorage(), null);
+    d.setContact('ep-CODE', PROFILE);
+    await expect(d.raiseSos({ kind: 'sos', silent: false })).rejects.toMatchObject({ kind: 'no_position' });
+    await vi.advanceTimersByTimeAsync(10);
+    expect(JSON.parse(storage.getItem('auxilio.web.v1')!).items).toEqual([]);
+    expect(calls).toHaveLength(0);
+  });
+
+  it('a cancel goes after its alert, and a reloaded page resumes the queue', async () => {
+    let online = false;
+    const calls = server((c) => (online ? happy(c) : 'offline'));
+    const first = setup();
+    first.d.setContact('ep-CODE', PROFILE);
+    const id = await first.d.raiseSos({ kind: 'sos', silent: false });
+    await first.d.cancel(id, 'me equivoqué');
+    await vi.advanceTimersByTimeAsync(10);
+    expect(await first.d.pending()).toBe(2);
+    // The page is closed and opened again (same storage), now online.
+    online = true;
+    calls.length = 0;
+    const again = setup(first.storage);
+    await vi.advanceTimersByTimeAsync(10);
+    const paths = calls.map((c) => `${c.method} ${c.path}`).filter((p) => !p.includes('/enroll'));
+    expect(paths.slice(0, 2)).toEqual(['POST /api/v1/alerts', `POST /api/v1/alerts/${id}/cancel`]);
+    expect(JSON.parse(calls.find((c) => c.path.endsWith('/cancel'))!.body)).toMatchObject({ alert_id: id, reason: 'me equivoqué' });
+    expect(await again.d.pending()).toBe(0);
+    expect(await again.d.openAlerts()).toEqual([]);
+  });
+
+  it('sends newer positions of an open alert, at most every 10 s, with increasing seq', async () => {
+    const calls = server(happy);
+    let fix: Fix = FIX;
+    const d = new WebCitizenData({ fix: () => fix, latest: () => fix } as unknown as BrowserGeo, new MemStorage() as unknown as Storage, 5000);
+    d.setContact('ep-CODE', PROFILE);
+    const id = await d.raiseSos({ kind: 'sos', silent: false });
+    const positions = () => calls.filter((c) => c.path === '/api/v1/positions').map((c) => JSON.parse(c.body).updates[0]);
+    await vi.advanceTimersByTimeAsync(10);
+    // Standing still: the same fix is never sent again.
+    await vi.advanceTimersByTimeAsync(15_000);
+    expect(positions()).toEqual([]);
+    // Moving: a newer fix goes out, then no more than one per 10 s.
+    fix = { ...FIX, lat: -8.071, fixed_at_ms: Date.now() };
+    await vi.advanceTimersByTimeAsync(5000);
+    fix = { ...FIX, lat: -8.072, fixed_at_ms: Date.now() };
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(positions().map((u) => [u.seq, u.fix.lat])).toEqual([[1, -8.071]]);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(positions().map((u) => [u.seq, u.fix.lat])).toEqual([
+      [1, -8.071],
+      [2, -8.072],
+    ]);
+    expect(positions()[0]).toMatchObject({ alert_id: id });
+  });
+});
