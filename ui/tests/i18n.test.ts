@@ -27,6 +27,14 @@ describe('i18n', () => {
     ];
     for (const k of needed) expect(esKeys, k).toContain(k);
   });
+  it('the silent screen words never name the alarm', () => {
+    for (const l of ['es', 'en'] as const) {
+      for (const k of Object.keys(DICTS[l]).filter((k) => k.startsWith('silent.')) as MessageKey[]) {
+        expect(DICTS[l][k], `${l} ${k}`).not.toMatch(/alert|sos|serenazgo|auxilio|emergenc|polic/i);
+      }
+    }
+  });
+
   it('fills placeholders and formats ages and distances per language', () => {
     expect(t('sos.countdown', { s: 3 }, 'es')).toBe('Enviando alerta en 3 s');
     expect(t('sos.cancel', undefined, 'es')).toBe('CANCELAR');

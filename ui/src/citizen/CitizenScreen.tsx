@@ -121,7 +121,7 @@ export function CitizenScreen({ data, hold = DEFAULT_HOLD, header, footer, canFi
         <h1>{t('silent.title')}</h1>
         <p>—</p>
         <p class="silent-status" data-step={last?.key}>
-          {t('silent.step', { step: last ? t(`step.${last.key}` as MessageKey) : '…' })}
+          {t('silent.step', { step: last ? t(`silent.s.${last.key}` as MessageKey) : '…' })}
         </p>
         {isFinished(p) && (
           <button type="button" class="btn-plain" onClick={() => setCurrent(null)}>
