@@ -154,3 +154,36 @@ test.describe('silent mode (mocked network)', () => {
     await shot(page, 'silent-sent');
   });
 });
+
+test('on a small phone (360×640) the whole SOS control is visible without scrolling, with big touch targets', async ({ browser }) => {
+  const ctx = await browser.newContext({ viewport: { width: 360, height: 640 }, isMobile: true, hasTouch: true, permissions: ['geolocation'], geolocation: EL_PORVENIR });
+  const page = await ctx.newPage();
+  await page.route('**/api/**', (r) => r.fulfill({ status: 500, body: '{}' }));
+  await page.goto('/sos/?code=FLYER1&countdown=20');
+  await page.getByLabel(/Nombre/).fill('Rosa Quispe');
+  await page.getByLabel(/Celular/).fill('987654321');
+  await page.getByRole('button', { name: 'OK' }).click();
+  await page.evaluate(() => window.scrollTo(0, 0));
+  const sos = await page.getByTestId('sos').boundingBox();
+  expect(sos).not.toBeNull();
+  expect(sos!.y + sos!.height).toBeLessThanOrEqual(640);
+  expect(sos!.width).toBeGreaterThanOrEqual(200);
+  // Nothing wider than the screen (no sideways scrolling with one thumb).
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+  for (const el of await page.locator('.kind').all()) {
+    const b = await el.boundingBox();
+    expect(b!.height).toBeGreaterThanOrEqual(48);
+  }
+  // Touch: hold with a finger (touch events), then CANCELAR.
+  await page.getByTestId('sos').dispatchEvent('pointerdown', { pointerId: 1, pointerType: 'touch', isPrimary: true });
+  await page.waitForTimeout(1700);
+  await expect(page.getByTestId('cancel')).toBeVisible();
+  const cancel = await page.getByTestId('cancel').boundingBox();
+  expect(cancel!.height).toBeGreaterThanOrEqual(100);
+  expect(cancel!.y + cancel!.height).toBeLessThanOrEqual(640);
+  await shot(page, 'sos-small-phone-countdown');
+  await page.getByTestId('cancel').tap({ timeout: 5000 });
+  await expect(page.getByTestId('notice')).toBeVisible();
+  expect(await page.evaluate(() => JSON.parse(localStorage.getItem('auxilio.web.v1') ?? '{}').items)).toEqual([]);
+  await ctx.close();
+});
