@@ -187,3 +187,33 @@ test('on a small phone (360×640) the whole SOS control is visible without scrol
   expect(await page.evaluate(() => JSON.parse(localStorage.getItem('auxilio.web.v1') ?? '{}').items)).toEqual([]);
   await ctx.close();
 });
+
+test('an SOS raised offline survives closing the page and is delivered when it is opened online', async ({ page, context }) => {
+  await context.grantPermissions(['geolocation']);
+  await context.setGeolocation(EL_PORVENIR);
+  await page.route('**/api/**', (r) => r.abort('internetdisconnected'));
+  await page.goto('/sos/?code=FLYER1&countdown=0');
+  await page.getByLabel(/Nombre/).fill('Rosa Quispe');
+  await page.getByLabel(/Celular/).fill('987654321');
+  await page.getByRole('button', { name: 'OK' }).click();
+  await expect(page.getByTestId('geo')).toHaveAttribute('data-state', 'ready');
+  await holdSos(page, 1700);
+  await expect(page.locator('[data-step="saved"]')).toHaveAttribute('data-state', 'done');
+  await expect(page.getByTestId('offline')).toBeVisible();
+  const id = JSON.parse((await page.evaluate(() => localStorage.getItem('auxilio.web.v1'))) ?? '{}').items[0].id;
+
+  // The page is closed; later it is opened again with signal.
+  await page.close();
+  const sent: string[] = [];
+  const again = await context.newPage();
+  await again.route('**/api/v1/enroll', (r) => r.fulfill({ status: 201, contentType: 'application/json', body: JSON.stringify({ device_id: JSON.parse(r.request().postData()!).device_id, organization: null }) }));
+  await again.route('**/api/v1/alerts', (r) => {
+    sent.push(JSON.parse(r.request().postData()!).id);
+    return r.fulfill({ status: 201, contentType: 'application/json', body: JSON.stringify({ id, status: 'new', received_at_ms: Date.now(), updated_at_ms: Date.now() }) });
+  });
+  await again.route('**/api/v1/alerts/*/status', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ id, status: 'new', received_at_ms: Date.now(), updated_at_ms: Date.now() }) }));
+  await again.goto('/sos/?code=FLYER1');
+  await expect(again.locator('[data-step="received"]')).toHaveAttribute('data-state', 'done', { timeout: 10_000 });
+  expect(sent).toEqual([id]);
+  await shot(again, 'sos-reopened-delivered');
+});

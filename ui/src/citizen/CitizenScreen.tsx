@@ -3,7 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { ALERT_KINDS, type AlertId, type AlertKind } from '../api/types';
 import { t, type MessageKey } from '../i18n';
 import { DEFAULT_HOLD, type HoldConfig } from '../logic/hold';
-import { applyCoreEvent, isFinished, newProgress, timeline, type CoreEvent, type Progress } from '../logic/progress';
+import { applyCoreEvent, isFinished, newProgress, timeline, withView, type CoreEvent, type Progress } from '../logic/progress';
 import type { CitizenData, DataError } from './data';
 import { isDataError } from './data';
 import { SosControl } from './SosControl';
@@ -65,6 +65,13 @@ export function CitizenScreen({ data, hold = DEFAULT_HOLD, header, footer, canFi
       const first = list[0];
       if (first) {
         setCurrent((c) => c ?? first.id);
+        setProgress((all) => {
+          let p: Progress = { ...(all[first.id] ?? newProgress(first.id)), saved: true };
+          if (first.delivered) p.sent = true;
+          if (first.cancelled) p.cancelled = true;
+          if (first.view) p = withView(p, first.view);
+          return { ...all, [first.id]: p };
+        });
         (data as { replay?: (id: AlertId) => void }).replay?.(first.id);
       }
     });

@@ -3,7 +3,7 @@
 // HTTP from the browser (the /sos page from a QR flyer). The screens only
 // see this interface and the core's event shapes.
 
-import type { AlertId, AlertKind, EnrollResponse, Profile } from '../api/types';
+import type { AlertId, AlertKind, AlertView, EnrollResponse, Profile } from '../api/types';
 import type { CoreEvent } from '../logic/progress';
 
 export interface SosRequest {
@@ -26,6 +26,11 @@ export interface LocalAlertSummary {
   id: AlertId;
   kind: AlertKind;
   created_at_ms: number;
+  /** The server has it (restores "enviado" after a restart). */
+  delivered?: boolean;
+  /** The last server view known on the device (restores the timeline). */
+  view?: AlertView;
+  cancelled?: boolean;
 }
 
 export interface CitizenData {

@@ -228,7 +228,7 @@ export class WebCitizenData implements CitizenData {
   async openAlerts(): Promise<LocalAlertSummary[]> {
     return this.st.items
       .filter((x) => x.status !== 'resolved' && x.status !== 'cancelled' && !x.cancelDelivered)
-      .map(({ id, kind, created_at_ms }) => ({ id, kind, created_at_ms }));
+      .map(({ id, kind, created_at_ms, delivered, cancelBody }) => ({ id, kind, created_at_ms, delivered, cancelled: !!cancelBody }));
   }
 
   async pending(): Promise<number> {
