@@ -55,15 +55,16 @@ function Contact({ data, onChange }: { data: WebCitizenData; onChange: () => voi
   const save = (e: Event) => {
     e.preventDefault();
     const errors: Record<string, string> = {};
-    if (!name.trim()) errors.name = t('err.required');
     const ph = normalizePhone(phone);
     if (!phone.trim()) errors.phone = t('err.required');
     else if (!ph) errors.phone = t('err.phone');
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(code.trim())) errors.code = code.trim() ? t('err.code') : t('err.required');
     setErr(errors);
     if (Object.keys(errors).length || !ph) return;
-    data.setContact(code.trim(), { display_name: name.trim(), phone: ph, role: 'resident' });
-    setSaved({ name: name.trim(), phone: ph, code: code.trim() });
+    // Only the mobile is required: it is how the central calls back.
+    const display = name.trim() || t('web.anonymous');
+    data.setContact(code.trim(), { display_name: display, phone: ph, role: 'resident' });
+    setSaved({ name: display, phone: ph, code: code.trim() });
     onChange();
   };
 
@@ -93,8 +94,8 @@ function Contact({ data, onChange }: { data: WebCitizenData; onChange: () => voi
     <form class="contact" onSubmit={save} noValidate data-testid="contact">
       <h2>{t('web.contact')}</h2>
       <p class="hint">{t('web.contact.hint')}</p>
-      {input('name', t('enroll.name'), name, setName, { autocomplete: 'name' })}
       {input('phone', t('enroll.phone'), phone, setPhone, { type: 'tel', inputMode: 'tel', autocomplete: 'tel' })}
+      {input('name', t('web.name.optional'), name, setName, { autocomplete: 'name' })}
       {!urlCode && input('code', t('enroll.code'), code, setCode, { autocomplete: 'off' })}
       <button type="submit" class="btn-primary">
         OK
@@ -128,10 +129,16 @@ export function SosPage() {
         hold={holdConfigFromUrl()}
         canFire={ready}
         errorText={errorText}
-        header={<GeoLine geo={geo} />}
+        header={
+          <>
+            <GeoLine geo={geo} />
+            {/* First visit: the one required detail comes before the button. */}
+            {!ready && <Contact data={data} onChange={check} />}
+          </>
+        }
         footer={
           <>
-            <Contact data={data} onChange={check} />
+            {ready && <Contact data={data} onChange={check} />}
             <p class="note" data-testid="app-note">
               {t('web.note')}
             </p>

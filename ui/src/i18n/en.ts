@@ -82,6 +82,8 @@ export const en: Record<MessageKey, string> = {
   'web.contact': 'Your details (so serenazgo can call you)',
   'web.contact.hint': 'Kept only on this phone.',
   'web.sending.retry': 'Retrying to send…',
+  'web.name.optional': 'Name (optional)',
+  'web.anonymous': 'Resident (web page)',
   'web.call': 'Call 105',
 
   'enroll.title': 'Sign up',

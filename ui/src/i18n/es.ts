@@ -86,6 +86,8 @@ export const es = {
   'web.contact': 'Tus datos (para que serenazgo te llame)',
   'web.contact.hint': 'Se guardan solo en este teléfono.',
   'web.sending.retry': 'Reintentando el envío…',
+  'web.name.optional': 'Nombre (opcional)',
+  'web.anonymous': 'Vecino (página web)',
   'web.call': 'Llamar al 105',
 
   // Enrollment
