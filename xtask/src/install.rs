@@ -45,7 +45,10 @@ pub fn debs(packages: &[&str]) -> Result<(), Error> {
 
 /// Adds rustup components and targets when rustup is there.
 pub fn rust_parts(components: &[&str], targets: &[&str]) -> Result<(), Error> {
-    let Ok(out) = Command::new("rustup").args(["component", "list", "--installed"]).output() else {
+    let Ok(out) = Command::new("rustup")
+        .args(["component", "list", "--installed"])
+        .output()
+    else {
         return Ok(()); // no rustup: a distribution toolchain, use what it has
     };
     let installed = String::from_utf8_lossy(&out.stdout).to_string();

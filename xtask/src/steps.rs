@@ -3,7 +3,7 @@
 use std::fmt;
 use std::path::PathBuf;
 use std::process::Command;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::install;
 
@@ -36,47 +36,174 @@ pub fn root() -> PathBuf {
     here.parent().map(PathBuf::from).unwrap_or(here)
 }
 
+/// Where cargo puts its builds.
+pub fn target_dir() -> PathBuf {
+    std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| root().join("target"))
+}
+
 fn cargo() -> Command {
     let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     c.current_dir(root());
     c
 }
 
-/// The Debian packages every Rust build here needs (rusqlite and ring build C).
-const BUILD_DEBS: &[&str] = &["gcc", "pkg-config"];
+fn npm(args: &[&str]) -> Command {
+    let mut c = Command::new("npm");
+    c.current_dir(root().join("ui"))
+        .args(args)
+        .env("CARGO_TARGET_DIR", target_dir());
+    c
+}
+
+/// Debian packages the builds and tests need: C for rusqlite and ring,
+/// Chromium for the browser tests, WebKitGTK and Xvfb for the desktop app,
+/// JNA for the Kotlin bindings test.
+pub const TEST_DEBS: &[&str] = &[
+    "gcc",
+    "pkg-config",
+    "chromium",
+    "libwebkit2gtk-4.1-dev",
+    "libgtk-3-dev",
+    "librsvg2-dev",
+    "libayatana-appindicator3-dev",
+    "libsoup-3.0-dev",
+    "libssl-dev",
+    "xvfb",
+    "xauth",
+    "imagemagick",
+    "libjna-java",
+];
+
+const DEMO_DEBS: &[&str] = &["gcc", "pkg-config"];
 
 pub fn demo(args: &[String]) -> Result<(), Error> {
-    install::debs(BUILD_DEBS)?;
+    install::debs(DEMO_DEBS)?;
     // A debug build: it compiles in a third of the time and is fast enough for a demo.
     run(cargo().args(["build", "-p", "auxilio-server", "-p", "auxilio-sim"]))?;
-    let target = std::env::var("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| root().join("target"));
-    let server = target.join("debug").join("auxilio-server");
+    if root().join("ui/package.json").exists() && !root().join("ui/dist/index.html").exists() {
+        run(&mut npm(&["ci", "--no-audit", "--no-fund"]))?;
+        run(&mut npm(&["run", "build"]))?;
+    }
+    let server = target_dir().join("debug").join("auxilio-server");
     let mut cmd = Command::new(server);
     cmd.current_dir(root()).arg("demo").args(args);
     run(&mut cmd)
 }
 
-pub fn test() -> Result<(), Error> {
-    let started = Instant::now();
-    install::debs(BUILD_DEBS)?;
-    install::rust_parts(&["rustfmt", "clippy"], &[])?;
+/// One named check; the summary prints how long each took.
+struct Step {
+    name: &'static str,
+    run: fn() -> Result<(), Error>,
+}
 
-    run(cargo().args(["fmt", "--all", "--", "--check"]))?;
-    run(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
+const STEPS: &[Step] = &[
+    Step {
+        name: "install",
+        run: install_all,
+    },
+    Step {
+        name: "fmt",
+        run: fmt,
+    },
+    Step {
+        name: "clippy",
+        run: clippy,
+    },
+    Step {
+        name: "rust tests",
+        run: rust_tests,
+    },
+    Step {
+        name: "mobile targets",
+        run: mobile_targets,
+    },
+    Step {
+        name: "ui",
+        run: ui,
+    },
+];
+
+fn install_all() -> Result<(), Error> {
+    install::debs(TEST_DEBS)?;
+    install::rust_parts(&["rustfmt", "clippy"], MOBILE_TARGETS)
+}
+
+fn fmt() -> Result<(), Error> {
+    run(cargo().args(["fmt", "--all", "--", "--check"]))
+}
+
+fn clippy() -> Result<(), Error> {
+    run(cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))
+}
+
+fn rust_tests() -> Result<(), Error> {
     if install::has_nextest() {
         run(cargo().args(["nextest", "run", "--workspace", "--no-fail-fast"]))?;
     } else {
         run(cargo().args(["test", "--workspace", "--no-fail-fast"]))?;
     }
     // Doc tests: nextest does not run them.
-    run(cargo().args(["test", "--workspace", "--doc"]))?;
+    run(cargo().args(["test", "--workspace", "--doc"]))
+}
+
+const MOBILE_TARGETS: &[&str] = &["aarch64-linux-android", "aarch64-apple-ios"];
+
+/// Mobile-only code paths must compile (no NDK or Xcode here, so no linking).
+fn mobile_targets() -> Result<(), Error> {
+    run(cargo().args([
+        "check",
+        "--target",
+        "aarch64-linux-android",
+        "-p",
+        "auxilio-core",
+        "-p",
+        "auxilio-mobile",
+    ]))
+}
+
+fn ui() -> Result<(), Error> {
+    run(&mut npm(&["ci", "--no-audit", "--no-fund"]))?;
+    run(&mut npm(&["run", "build"]))?;
+    run(&mut npm(&["test"]))?;
+    run(&mut npm(&["run", "budget"]))?;
+    // The browser tests start the real auxilio-server and auxilio-sim built above.
+    run(&mut npm(&["run", "e2e"]))
+}
+
+pub fn test() -> Result<(), Error> {
+    let started = Instant::now();
+    let mut times: Vec<(&str, Duration)> = Vec::new();
+    for step in STEPS {
+        eprintln!("xtask: == {} ==", step.name);
+        let t = Instant::now();
+        let result = (step.run)();
+        times.push((step.name, t.elapsed()));
+        if let Err(e) = result {
+            summary(&times);
+            return Err(Error(format!("step `{}` failed: {e}", step.name)));
+        }
+    }
+    summary(&times);
     eprintln!("xtask: all checks passed in {:.0?}", started.elapsed());
     Ok(())
 }
 
+fn summary(times: &[(&str, Duration)]) {
+    for (name, d) in times {
+        eprintln!("xtask:   {name:<16} {:>6.1} s", d.as_secs_f64());
+    }
+}
+
 pub fn bench() -> Result<(), Error> {
-    install::debs(BUILD_DEBS)?;
+    install::debs(DEMO_DEBS)?;
     run(cargo().args(["bench", "--workspace"]))
 }
