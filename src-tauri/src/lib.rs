@@ -1,1 +1,189 @@
-//! placeholder
+//! `auxilio-app`: the installable Auxilio app (Android, iOS, desktop). A thin
+//! Tauri 2 shell around `auxilio-core` that shows the `ui/` screens and is the
+//! only place touching the phone's hardware.
+//!
+//! Module map: [`commands`] (IPC commands), [`events`] (event names and the
+//! core event forwarder), [`error`] (the `{kind, message}` IPC error),
+//! [`state`] (one core per app), [`location`] (geolocation on mobile, never
+//! (0, 0)), [`feedback`] (haptics, notifications, sms:/tel:/geo: links),
+//! [`deeplink`] (`auxilio://enroll?code=…`), [`unit`] (the patrol unit's
+//! responder API client), [`settings`].
+
+pub mod command_names;
+pub mod commands;
+pub mod deeplink;
+pub mod error;
+pub mod events;
+pub mod feedback;
+pub mod location;
+pub mod settings;
+pub mod state;
+pub mod unit;
+
+use tauri::{Builder, Manager, Runtime};
+
+pub use error::Error;
+pub use state::{AppState, Startup};
+
+/// The one window.
+pub const MAIN_WINDOW: &str = "main";
+/// The citizen screens (SOS, timeline, enrollment) in `ui/dist`.
+pub const CITIZEN_PAGE: &str = "/app/index.html";
+/// The patrol unit screens in `ui/dist`.
+pub const UNIT_PAGE: &str = "/unit/index.html";
+
+/// Run after each page load: tells the shell (`ui_ready`) which first screen
+/// is on display, so launch-to-ready time is measured on the real screen.
+const READY_PROBE: &str = r#"(function () {
+  var t0 = Date.now();
+  function check() {
+    var screen = document.querySelector('[data-testid="sos"]') ? 'sos'
+      : document.querySelector('main.enroll') ? 'enroll' : null;
+    if (screen && window.__TAURI_INTERNALS__) {
+      window.__TAURI_INTERNALS__.invoke('ui_ready', { screen: screen }).catch(function () {});
+    } else if (Date.now() - t0 < 30000) {
+      setTimeout(check, 10);
+    }
+  }
+  check();
+})();"#;
+
+/// The app's commands and state on any runtime (the real one, or Tauri's
+/// mock runtime in tests). Plugins and the window are added by [`run`].
+pub fn app_builder<R: Runtime>(builder: Builder<R>, startup: Startup) -> Builder<R> {
+    builder
+        .invoke_handler(tauri::generate_handler![
+            commands::is_enrolled,
+            commands::profile,
+            commands::enroll,
+            commands::set_profile,
+            commands::settings,
+            commands::set_settings,
+            commands::set_position,
+            commands::raise_sos,
+            commands::cancel_sos,
+            commands::alert_status,
+            commands::open_alerts,
+            commands::pending,
+            commands::pending_count,
+            commands::sms_fallback_sent,
+            commands::arm_location,
+            commands::connectivity_restored,
+            commands::open_link,
+            commands::haptic,
+            commands::ui_ready,
+            commands::unit_login,
+            commands::unit_logout,
+            commands::start_duty,
+            commands::stop_duty,
+            commands::unit_report,
+            commands::acknowledge_assignment,
+        ])
+        .setup(move |app| {
+            let state = AppState::open(app.handle(), startup)?;
+            app.manage(state);
+            events::forward(app.handle().clone());
+            Ok(())
+        })
+}
+
+/// The compiled configuration (`tauri.conf.json`, capabilities, `ui/dist`).
+pub fn context<R: Runtime>() -> tauri::Context<R> {
+    tauri::generate_context!()
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("AUXILIO_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn open_main_window<R: Runtime>(app: &tauri::App<R>) -> tauri::Result<()> {
+    let page = match app.state::<AppState>().settings().role {
+        settings::Role::Unit => UNIT_PAGE,
+        settings::Role::Citizen => CITIZEN_PAGE,
+    };
+    let url = tauri::WebviewUrl::App(page.trim_start_matches('/').into());
+    let builder = tauri::WebviewWindowBuilder::new(app, MAIN_WINDOW, url);
+    #[cfg(desktop)]
+    let builder = builder
+        .title("Auxilio")
+        .inner_size(420.0, 780.0)
+        .min_inner_size(320.0, 480.0);
+    builder.build().map(|_| ())
+}
+
+fn listen_for_links<R: Runtime>(app: &tauri::App<R>) {
+    use tauri_plugin_deep_link::DeepLinkExt;
+    let handle = app.handle().clone();
+    app.deep_link().on_open_url(move |event| {
+        for url in event.urls() {
+            deeplink::handle(&handle, &url);
+        }
+    });
+    if let Ok(Some(urls)) = app.deep_link().get_current() {
+        for url in urls {
+            deeplink::handle(app.handle(), &url);
+        }
+    }
+}
+
+/// The app's entry point (desktop `main`, and the mobile library entry).
+#[cfg_attr(mobile, tauri::mobile_entry_point)]
+pub fn run() {
+    init_tracing();
+    let startup = Startup::from_env();
+    let builder = tauri::Builder::default()
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_deep_link::init())
+        .plugin(tauri_plugin_opener::init());
+    #[cfg(mobile)]
+    let builder = builder
+        .plugin(tauri_plugin_geolocation::init())
+        .plugin(tauri_plugin_haptics::init())
+        .plugin(tauri_plugin_barcode_scanner::init());
+    let builder = app_builder(builder, startup).on_page_load(|webview, payload| {
+        if payload.event() == tauri::webview::PageLoadEvent::Finished {
+            if let Err(e) = webview.eval(READY_PROBE) {
+                tracing::debug!(error = %e, "ready probe not injected");
+            }
+        }
+    });
+    let app = match builder.build(context()) {
+        Ok(app) => app,
+        Err(e) => {
+            tracing::error!(error = %e, "the app could not start");
+            eprintln!("auxilio-app: cannot start: {e}");
+            std::process::exit(1);
+        }
+    };
+    if let Err(e) = open_main_window(&app) {
+        tracing::error!(error = %e, "the window could not open");
+        eprintln!("auxilio-app: cannot open the window: {e}");
+        std::process::exit(1);
+    }
+    #[cfg(mobile)]
+    {
+        use tauri_plugin_notification::NotificationExt;
+        // Android 13+ asks once; a unit must be alerted in the background.
+        if let Err(e) = app.notification().request_permission() {
+            tracing::warn!(error = %e, "notification permission not requested");
+        }
+    }
+    listen_for_links(&app);
+    app.run(|handle, event| match event {
+        tauri::RunEvent::Exit => {
+            let state = handle.state::<AppState>();
+            state.unit.stop_duty_task();
+            tauri::async_runtime::block_on(state.core.shutdown());
+        }
+        tauri::RunEvent::Resumed => {
+            // Back in the foreground, maybe with a network again.
+            handle.state::<AppState>().core.connectivity_restored();
+        }
+        _ => {}
+    });
+}

@@ -1,0 +1,387 @@
+//! Thin async commands over core (and, for the patrol unit, over the
+//! server's responder API). Names and argument names are the contract with
+//! the web UI (`ui/src/citizen/tauri.ts`); arguments arrive in camelCase
+//! (`alertId`). Every error is a tagged `{ kind, message }` ([`Error`]).
+
+use auxilio_core::{
+    AlertId, AlertKind, AlertStatus, EnrollResponse, LocalAlert, PendingItem, Place, Profile,
+    SosRequest,
+};
+use serde::{Deserialize, Serialize};
+use tauri::{AppHandle, Emitter, Manager, Runtime, State};
+
+use crate::error::{Error, Result};
+use crate::events::EVENT_UNIT_ASSIGNMENT;
+use crate::feedback::{self, Haptic};
+use crate::location::{self, Reason};
+use crate::settings::{Role, Settings};
+use crate::state::AppState;
+use crate::unit::{UnitAccount, UnitView};
+
+/// Label of a position the user set by hand; alerts carry it as a
+/// `registered_place` fix.
+pub const MANUAL_PLACE_NAME: &str = "Ubicación fijada a mano";
+
+#[tauri::command]
+pub async fn is_enrolled(state: State<'_, AppState>) -> Result<bool> {
+    Ok(state.core.is_enrolled())
+}
+
+#[tauri::command]
+pub async fn profile(state: State<'_, AppState>) -> Result<Option<Profile>> {
+    Ok(state.core.profile())
+}
+
+#[tauri::command]
+pub async fn enroll(
+    state: State<'_, AppState>,
+    code: String,
+    profile: Profile,
+) -> Result<EnrollResponse> {
+    Ok(state.core.enroll(&code, profile).await?)
+}
+
+/// Keeps the profile without enrolling (offline at first start).
+#[tauri::command]
+pub async fn set_profile(state: State<'_, AppState>, profile: Profile) -> Result<()> {
+    Ok(state.core.set_profile(profile)?)
+}
+
+/// What the settings screen shows.
+#[derive(Serialize, Debug)]
+pub struct SettingsView {
+    /// The server this run talks to.
+    pub server_url: String,
+    /// The saved choice (applies at the next start).
+    pub configured_server_url: Option<String>,
+    pub role: Role,
+    pub device_id: String,
+    /// `"mobile"` or `"desktop"`.
+    pub platform: &'static str,
+    /// Whether this device measures positions (false on desktop: alerts
+    /// carry the registered or hand-set place).
+    pub has_location: bool,
+    /// The server setting differs from the one in use.
+    pub restart_required: bool,
+}
+
+fn settings_view(state: &AppState) -> SettingsView {
+    let s = state.settings();
+    let configured = s
+        .server_url
+        .as_deref()
+        .and_then(|u| Settings::check_server_url(u).ok());
+    SettingsView {
+        server_url: state.server.to_string(),
+        restart_required: configured.is_some_and(|c| c != state.server),
+        configured_server_url: s.server_url,
+        role: s.role,
+        device_id: state.core.device_id().to_string(),
+        platform: if cfg!(mobile) { "mobile" } else { "desktop" },
+        has_location: cfg!(mobile),
+    }
+}
+
+#[tauri::command]
+pub async fn settings(state: State<'_, AppState>) -> Result<SettingsView> {
+    Ok(settings_view(&state))
+}
+
+/// Changes the server (at the next start) and/or the role.
+#[tauri::command]
+pub async fn set_settings(
+    state: State<'_, AppState>,
+    server_url: Option<String>,
+    role: Option<Role>,
+) -> Result<SettingsView> {
+    let mut next = state.settings();
+    if let Some(url) = server_url {
+        next.server_url = Some(Settings::check_server_url(&url)?.to_string());
+    }
+    if let Some(role) = role {
+        next.role = role;
+    }
+    next.save(&state.settings_path)?;
+    *state.settings.lock().unwrap_or_else(|p| p.into_inner()) = next;
+    Ok(settings_view(&state))
+}
+
+/// A position set by hand (desktop, or a fixed stall indoors). It becomes the
+/// profile's place; alerts then carry it labelled `registered_place`, never
+/// as a measured fix. (0, 0) and a radius <= 0 are refused.
+#[tauri::command]
+pub async fn set_position(
+    state: State<'_, AppState>,
+    lat: f64,
+    lon: f64,
+    radius_m: f64,
+) -> Result<Place> {
+    let place = location::manual_place(lat, lon, radius_m, MANUAL_PLACE_NAME)
+        .map_err(|why| Error::invalid(format!("position refused: {why}")))?;
+    let mut profile = state
+        .core
+        .profile()
+        .ok_or_else(|| Error::NotEnrolled("enroll before setting a position".into()))?;
+    profile.place = Some(place.clone());
+    state.core.set_profile(profile)?;
+    Ok(place)
+}
+
+/// What the person chose when the countdown ended.
+#[derive(Deserialize, Debug)]
+pub struct SosArgs {
+    #[serde(default)]
+    pub kind: AlertKind,
+    #[serde(default)]
+    pub silent: bool,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Resolves once the alert is durably stored on this device (core's
+/// contract); delivery goes on in the background.
+#[tauri::command]
+pub async fn raise_sos<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    req: SosArgs,
+) -> Result<AlertId> {
+    state.location.set(&app, &state.core, Reason::Sos, true);
+    let result = state
+        .core
+        .raise_sos(SosRequest {
+            kind: req.kind,
+            silent: req.silent,
+            note: req.note,
+            battery_pct: None,
+        })
+        .await;
+    state.location.set(&app, &state.core, Reason::Countdown, false);
+    if result.is_err() {
+        let open = state.core.alerts().is_ok_and(|l| {
+            l.iter()
+                .any(|a| !a.cancel_requested && !a.status.is_some_and(AlertStatus::is_terminal))
+        });
+        if !open {
+            state.location.set(&app, &state.core, Reason::Sos, false);
+        }
+    }
+    Ok(result?)
+}
+
+#[tauri::command]
+pub async fn cancel_sos(
+    state: State<'_, AppState>,
+    alert_id: AlertId,
+    reason: Option<String>,
+) -> Result<()> {
+    Ok(state.core.cancel(alert_id, reason).await?)
+}
+
+/// The phone's own view of one alert.
+#[tauri::command]
+pub async fn alert_status(state: State<'_, AppState>, alert_id: AlertId) -> Result<LocalAlert> {
+    state
+        .core
+        .alert(alert_id)?
+        .ok_or_else(|| Error::UnknownAlert("unknown alert".into()))
+}
+
+#[derive(Serialize, Debug, PartialEq)]
+pub struct LocalAlertSummary {
+    pub id: AlertId,
+    pub kind: AlertKind,
+    pub created_at_ms: i64,
+}
+
+/// Alerts that still need following, newest first.
+#[tauri::command]
+pub async fn open_alerts(state: State<'_, AppState>) -> Result<Vec<LocalAlertSummary>> {
+    Ok(state
+        .core
+        .alerts()?
+        .into_iter()
+        .filter(|a| !a.cancel_requested && !a.status.is_some_and(AlertStatus::is_terminal))
+        .map(|a| LocalAlertSummary {
+            id: a.id,
+            kind: a.kind,
+            created_at_ms: a.created_at_ms,
+        })
+        .collect())
+}
+
+/// Undelivered outbox rows (queued, in flight, wedged with their reasons).
+#[tauri::command]
+pub async fn pending(state: State<'_, AppState>) -> Result<Vec<PendingItem>> {
+    Ok(state.core.pending()?)
+}
+
+#[tauri::command]
+pub async fn pending_count(state: State<'_, AppState>) -> Result<usize> {
+    Ok(state.core.pending()?.len())
+}
+
+#[tauri::command]
+pub async fn sms_fallback_sent(state: State<'_, AppState>, alert_id: AlertId) -> Result<()> {
+    Ok(state.core.sms_fallback_sent(alert_id)?)
+}
+
+/// The hold / countdown started (`active: true`) or ended: keeps the location
+/// warm so the alert is composed with a fresh fix.
+#[tauri::command]
+pub async fn arm_location<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    active: bool,
+) -> Result<bool> {
+    state
+        .location
+        .set(&app, &state.core, Reason::Countdown, active);
+    Ok(cfg!(mobile))
+}
+
+/// The network is back (the web view's `online` event): queued alerts go out now.
+#[tauri::command]
+pub async fn connectivity_restored(state: State<'_, AppState>) -> Result<()> {
+    state.core.connectivity_restored();
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn open_link<R: Runtime>(app: AppHandle<R>, url: String) -> Result<()> {
+    feedback::open_link(&app, &url)
+}
+
+/// Returns whether the device played it (false on desktop).
+#[tauri::command]
+pub async fn haptic<R: Runtime>(app: AppHandle<R>, kind: Haptic) -> Result<bool> {
+    Ok(feedback::haptic(&app, kind))
+}
+
+/// The first screen is on display (called by the shell's page-load probe).
+/// Logs the launch-to-ready time; the smoke test may ask the app to exit.
+#[tauri::command]
+pub async fn ui_ready<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    screen: String,
+) -> Result<u128> {
+    let elapsed = state.startup.launched_at.elapsed();
+    let first = {
+        let mut ready = state.ready_after.lock().unwrap_or_else(|p| p.into_inner());
+        let first = ready.is_none();
+        if first {
+            *ready = Some(elapsed);
+        }
+        first
+    };
+    if first {
+        let screen: String = screen.chars().filter(char::is_ascii_alphanumeric).take(20).collect();
+        println!("auxilio-app: ui-ready screen={screen} after_ms={}", elapsed.as_millis());
+        tracing::info!(%screen, after_ms = elapsed.as_millis() as u64, "first screen ready");
+        if let Some(after) = state.startup.exit_after_ready {
+            tauri::async_runtime::spawn(async move {
+                tokio::time::sleep(after).await;
+                app.exit(0);
+            });
+        }
+    }
+    Ok(elapsed.as_millis())
+}
+
+// ---- Patrol unit ----
+
+#[tauri::command]
+pub async fn unit_login(
+    state: State<'_, AppState>,
+    username: String,
+    password: String,
+) -> Result<UnitAccount> {
+    state.unit.login(&username, &password).await
+}
+
+#[tauri::command]
+pub async fn unit_logout<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> Result<()> {
+    state.location.set(&app, &state.core, Reason::Duty, false);
+    state.unit.logout().await
+}
+
+/// Reports position and/or availability now.
+#[tauri::command]
+pub async fn unit_report(
+    state: State<'_, AppState>,
+    lat: Option<f64>,
+    lon: Option<f64>,
+    available: Option<bool>,
+) -> Result<UnitView> {
+    let position = match (lat, lon) {
+        (Some(lat), Some(lon)) => {
+            let place = location::manual_place(lat, lon, 1.0, "")
+                .map_err(|why| Error::invalid(format!("position refused: {why}")))?;
+            Some((place.lat, place.lon))
+        }
+        (None, None) => None,
+        _ => return Err(Error::invalid("lat and lon go together")),
+    };
+    state.unit.report(position, available).await
+}
+
+/// Available from now: positions are watched and reported every
+/// `DUTY_INTERVAL`, and each new assignment raises a notification and an
+/// `auxilio://unit-assignment` event.
+#[tauri::command]
+pub async fn start_duty<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> Result<UnitView> {
+    let position = state.location.latest().map(|f| (f.lat, f.lon));
+    let view = state.unit.report(position, Some(true)).await?;
+    state.location.set(&app, &state.core, Reason::Duty, true);
+    let handle = app.clone();
+    let task = tauri::async_runtime::spawn(async move {
+        loop {
+            duty_round(&handle).await;
+            tokio::time::sleep(crate::unit::DUTY_INTERVAL).await;
+        }
+    });
+    state.unit.set_duty_task(task);
+    Ok(view)
+}
+
+async fn duty_round<R: Runtime>(app: &AppHandle<R>) {
+    let state = app.state::<AppState>();
+    if let Some(fix) = state.location.latest() {
+        if let Err(e) = state.unit.report(Some((fix.lat, fix.lon)), None).await {
+            tracing::debug!(kind = e.kind(), "unit position not reported");
+        }
+    }
+    match state.unit.assignments().await {
+        Ok(list) => {
+            for a in state.unit.take_new(&list) {
+                feedback::notify(app, "Auxilio: alerta asignada", "Nueva alerta asignada a su unidad");
+                let _ = app.emit(EVENT_UNIT_ASSIGNMENT, &a);
+            }
+        }
+        Err(e) => tracing::debug!(kind = e.kind(), "assignments not read"),
+    }
+}
+
+/// Not available any more: the loop stops and the server is told.
+#[tauri::command]
+pub async fn stop_duty<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> Result<UnitView> {
+    state.unit.stop_duty_task();
+    state.location.set(&app, &state.core, Reason::Duty, false);
+    state.unit.report(None, Some(false)).await
+}
+
+/// The unit takes the assignment: the alert goes en route.
+#[tauri::command]
+pub async fn acknowledge_assignment(
+    state: State<'_, AppState>,
+    alert_id: AlertId,
+) -> Result<auxilio_core::AlertView> {
+    state.unit.acknowledge(alert_id).await
+}

@@ -1,0 +1,82 @@
+//! Core's events, forwarded to the web view as Tauri events, and the other
+//! events the shell emits. The names are the contract with the UI
+//! (`ui/src/citizen/tauri.ts`, `EVT`).
+
+use auxilio_core::{AlertStatus, CoreEvent};
+use tauri::{AppHandle, Emitter, Manager, Runtime};
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::location::Reason;
+use crate::state::AppState;
+
+/// Payload: one `CoreEvent` (`{"type": "queued", "alert_id": …}`, …).
+pub const EVENT_CORE: &str = "auxilio://core-event";
+/// Payload: `{ "code": "…" }`, from an `auxilio://enroll?code=…` link.
+pub const EVENT_ENROLL_LINK: &str = "auxilio://enroll-link";
+/// Payload: one `unit::Assignment`: an alert newly dispatched to this unit.
+pub const EVENT_UNIT_ASSIGNMENT: &str = "auxilio://unit-assignment";
+
+/// Forwards every core event for the life of the app.
+pub fn forward<R: Runtime>(app: AppHandle<R>) {
+    let state = app.state::<AppState>();
+    let mut rx = state.core.subscribe();
+    if has_open_alerts(&state) {
+        state.location.set(&app, &state.core, Reason::Sos, true);
+    }
+    tauri::async_runtime::spawn(async move {
+        loop {
+            match rx.recv().await {
+                Ok(event) => {
+                    react(&app, &event);
+                    if let Err(e) = app.emit(EVENT_CORE, &event) {
+                        tracing::warn!(error = %e, "a core event could not reach the web view");
+                    }
+                }
+                Err(RecvError::Lagged(missed)) => {
+                    // The UI re-reads its state from the queue count.
+                    tracing::warn!(missed, "core events were missed; resyncing the web view");
+                    let state = app.state::<AppState>();
+                    if let Ok(pending) = state.core.pending() {
+                        let event = CoreEvent::QueueChanged {
+                            pending: pending.len(),
+                        };
+                        let _ = app.emit(EVENT_CORE, &event);
+                    }
+                }
+                Err(RecvError::Closed) => break,
+            }
+        }
+    });
+}
+
+fn has_open_alerts(state: &AppState) -> bool {
+    state.core.alerts().is_ok_and(|list| {
+        list.iter()
+            .any(|a| !a.cancel_requested && !a.status.is_some_and(AlertStatus::is_terminal))
+    })
+}
+
+/// What the shell itself does on an event: location while an alert is open,
+/// a haptic confirmation of the send (never for a silent alert).
+fn react<R: Runtime>(app: &AppHandle<R>, event: &CoreEvent) {
+    let state = app.state::<AppState>();
+    match event {
+        CoreEvent::Queued { alert_id } => {
+            let silent = state
+                .core
+                .alert(*alert_id)
+                .ok()
+                .flatten()
+                .is_none_or(|a| a.silent);
+            if !silent {
+                crate::feedback::haptic(app, crate::feedback::Haptic::Sent);
+            }
+        }
+        CoreEvent::Resolved { .. } | CoreEvent::Cancelled { .. } => {
+            if !has_open_alerts(&state) {
+                state.location.set(app, &state.core, Reason::Sos, false);
+            }
+        }
+        _ => {}
+    }
+}
