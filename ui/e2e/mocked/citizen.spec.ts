@@ -217,3 +217,29 @@ test('an SOS raised offline survives closing the page and is delivered when it i
   expect(sent).toEqual([id]);
   await shot(again, 'sos-reopened-delivered');
 });
+
+test('the SOS control works from the keyboard: Space held for the hold time, Enter on CANCELAR', async ({ page, context }) => {
+  await context.grantPermissions(['geolocation']);
+  await context.setGeolocation(EL_PORVENIR);
+  const requests: string[] = [];
+  await page.route('**/api/**', (r) => {
+    requests.push(r.request().url());
+    return r.fulfill({ status: 500, body: '{}' });
+  });
+  await page.goto('/sos/?code=FLYER1');
+  await page.getByLabel(/Celular/).fill('987654321');
+  await page.getByRole('button', { name: 'OK' }).click();
+  await page.getByTestId('sos').focus();
+  await page.keyboard.down('Space');
+  await page.waitForTimeout(400);
+  await page.keyboard.up('Space');
+  await expect(page.getByTestId('cancel')).toHaveCount(0);
+  await page.keyboard.down('Space');
+  await page.waitForTimeout(1700);
+  await page.keyboard.up('Space');
+  await expect(page.getByTestId('cancel')).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('notice')).toBeVisible();
+  await page.waitForTimeout(5500);
+  expect(requests).toEqual([]);
+});

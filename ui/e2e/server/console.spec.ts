@@ -35,6 +35,7 @@ test.describe.serial('console and citizen page against the real server', () => {
     await expect(page.locator(`.leaflet-marker-icon[data-alert="${id}"]`)).toBeVisible();
     await expect(page.locator(`.leaflet-marker-icon[data-alert="${id}"]`)).toHaveClass(/flash/);
     await expect(page.locator('.alert-item').first()).toHaveAttribute('data-alert', id);
+    await expect(page.getByTestId('unacked')).toHaveText('1 sin atender');
     await expect.poll(() => page.evaluate(() => (window as any).__auxilioAlarm.ringing)).toBe(true);
     await shot(page, 'console-new-alert');
 
@@ -168,6 +169,7 @@ test.describe.serial('console and citizen page against the real server', () => {
   });
 
   test('axe: no serious or critical violation on the console (login, list, detail)', async ({ browser, env }, info) => {
+    await env.raise({ phone: '+51 987 000 020', kind: 'extorsion', plate: 'T1X-123' });
     const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
     const page = await ctx.newPage();
     await page.goto('/?tiles=');
@@ -181,6 +183,11 @@ test.describe.serial('console and citizen page against the real server', () => {
     await expect(page.getByTestId('detail')).toBeVisible();
     expect(await seriousViolations(page, info)).toEqual([]);
     await shot(page, 'console-detail');
+    await page.getByRole('button', { name: 'English' }).click();
+    await expect(page.getByRole('heading', { name: /^Alerts/ })).toBeVisible();
+    await expect(page.getByTestId('conn')).toHaveText('Live');
+    expect(await seriousViolations(page, info)).toEqual([]);
+    await shot(page, 'console-english');
     await ctx.close();
   });
 });

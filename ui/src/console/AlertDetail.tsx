@@ -3,7 +3,7 @@ import type { AlertDetail as Detail, AlertSummary, NearestUnit } from '../api/co
 import { ApiError } from '../api/http';
 import { alertDetail, nearestUnits, transition, type TransitionBody } from '../api/responder';
 import { OUTCOMES, type Outcome } from '../api/types';
-import { formatAge, formatDistance, t, type MessageKey } from '../i18n';
+import { formatAge, formatDistance, formatTime, t, type MessageKey } from '../i18n';
 import type { TrackPoint } from '../logic/console-state';
 
 interface Props {
@@ -118,7 +118,7 @@ export function AlertDetail({ alert: a, track, now, onClose, onTrack, onAcked }:
           </small>
         </dd>
         <dt>{t('detail.received')}</dt>
-        <dd>{new Date(a.received_at_ms).toLocaleTimeString('es-PE')} ({formatAge(now - a.received_at_ms)})</dd>
+        <dd>{formatTime(a.received_at_ms)} ({formatAge(now - a.received_at_ms)})</dd>
         {a.unit_name && (
           <>
             <dt>{t('detail.unit')}</dt>
@@ -203,7 +203,7 @@ export function AlertDetail({ alert: a, track, now, onClose, onTrack, onAcked }:
       <ol class="audit" data-testid="audit">
         {(detail?.history ?? []).map((h, i) => (
           <li key={i}>
-            <time>{new Date(h.at_ms).toLocaleTimeString('es-PE')}</time>{' '}
+            <time>{formatTime(h.at_ms)}</time>{' '}
             {h.to_status ? `→ ${t(`status.${h.to_status}` as MessageKey)}` : h.action} <small>({h.actor})</small>
             {h.detail ? <small> · {h.detail}</small> : null}
           </li>

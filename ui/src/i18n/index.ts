@@ -69,3 +69,8 @@ export function formatDistance(m: number, l: Lang = current): string {
   const km = (m / 1000).toFixed(1);
   return t('dist.km', { n: l === 'es' ? km.replace('.', ',') : km }, l);
 }
+
+/** Clock time in the current language, Lima time zone by the device's setting. */
+export function formatTime(ms: number, l: Lang = current): string {
+  return new Date(ms).toLocaleTimeString(l === 'es' ? 'es-PE' : 'en-GB');
+}
