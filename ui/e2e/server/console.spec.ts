@@ -36,6 +36,9 @@ test.describe.serial('console and citizen page against the real server', () => {
     await expect(page.locator(`.leaflet-marker-icon[data-alert="${id}"]`)).toHaveClass(/flash/);
     await expect(page.locator('.alert-item').first()).toHaveAttribute('data-alert', id);
     await expect(page.getByTestId('unacked')).toHaveText('1 sin atender');
+    // The login click unlocked WebAudio, so the beeps are audible (not only counted).
+    await expect.poll(() => page.evaluate(() => (window as any).__auxilioAlarm.unlocked)).toBe(true);
+    await expect.poll(() => page.evaluate(() => (window as any).__auxilioAlarm.beeps)).toBeGreaterThan(0);
     await expect.poll(() => page.evaluate(() => (window as any).__auxilioAlarm.ringing)).toBe(true);
     await shot(page, 'console-new-alert');
 
