@@ -20,6 +20,7 @@ export default defineConfig({
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
     },
     locale: 'es-PE',
+    screenshot: 'only-on-failure',
     timezoneId: 'America/Lima',
   },
   projects: [

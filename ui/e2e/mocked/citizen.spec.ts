@@ -242,4 +242,5 @@ test('the SOS control works from the keyboard: Space held for the hold time, Ent
   await expect(page.getByTestId('notice')).toBeVisible();
   await page.waitForTimeout(5500);
   expect(requests).toEqual([]);
+  await shot(page, 'sos-keyboard-cancelled');
 });
