@@ -40,7 +40,7 @@ export function AppPage() {
       {enrolled && (
         <>
           {done && (
-            <p class="banner info" role="status">
+            <p class="banner info page-banner" role="status">
               {t('enroll.done')}
             </p>
           )}
