@@ -136,6 +136,9 @@ describe('the /sos page data layer', () => {
     expect(events).toContainEqual({ type: 'wedged', alert_id: id, item: 'alert', reason: 'fix.lat: (0, 0) is not a real position' });
     expect(calls.filter((c) => c.path === '/api/v1/alerts')).toHaveLength(1);
     expect((await d.openAlerts()).map((a) => a.id)).toEqual([id]);
+    // Nothing is shown as waiting for a refused alert, even after a cancel.
+    await d.cancel(id);
+    expect(await d.pending()).toBe(0);
   });
 
   it('a bad enrollment code is reported on the alert', async () => {

@@ -121,7 +121,9 @@ export class WebCitizenData implements CitizenData {
   private pendingCount(): number {
     let n = 0;
     for (const it of this.st.items) {
-      if (!it.delivered && !it.wedged) n++;
+      // A refused alert is shown as refused, not as waiting (nor its cancel).
+      if (it.wedged) continue;
+      if (!it.delivered) n++;
       if (it.cancelBody && !it.cancelDelivered) n++;
     }
     return n;
