@@ -40,13 +40,14 @@ interface Call {
 }
 
 /** A scripted server: answers by path; records every request. */
-function server(answer: (c: Call) => { status: number; body?: unknown } | 'offline') {
+function server(answer: (c: Call) => { status: number; body?: unknown } | Response | 'offline') {
   const calls: Call[] = [];
   globalThis.fetch = vi.fn(async (url: string, init: RequestInit) => {
     const c: Call = { method: init.method ?? 'GET', path: String(url), headers: init.headers as Record<string, string>, body: (init.body as string) ?? '' };
     calls.push(c);
     const a = answer(c);
     if (a === 'offline') throw new TypeError('Failed to fetch');
+    if (a instanceof Response) return a;
     return new Response(a.body === undefined ? '' : JSON.stringify(a.body), { status: a.status, headers: { 'content-type': 'application/json' } });
   }) as unknown as typeof fetch;
   return calls;
@@ -59,6 +60,8 @@ const happy = (c: Call) => {
   const m = /\/api\/v1\/alerts\/([^/]+)\/(status|cancel)/.exec(c.path);
   if (m) return { status: 200, body: view(m[1]!, m[2] === 'cancel' ? 'cancelled' : 'acknowledged') };
   if (c.path === '/api/v1/positions') return { status: 200, body: { accepted: 1, duplicates: 0 } };
+  // No status stream here: the tests below fall back to polling.
+  if (c.path.endsWith('/events')) return { status: 401, body: { kind: 'unauthorized', message: 'no' } };
   return { status: 404, body: { kind: 'not_found', message: 'no' } };
 };
 
@@ -102,7 +105,7 @@ describe('the /sos page data layer', () => {
 
     // Status follow-up, signed GET with an empty body.
     await vi.advanceTimersByTimeAsync(5000);
-    const st = calls.at(-1)!;
+    const st = calls.filter((c) => !c.path.endsWith('/events')).at(-1)!;
     expect(`${st.method} ${st.path}`).toBe(`GET /api/v1/alerts/${id}/status`);
     expect(verifyRequest(pub, 'GET', st.path, '', st.headers['x-auxilio-signature']!)).toBe(true);
     expect(events.at(-1)).toMatchObject({ type: 'acknowledged', alert_id: id });
@@ -204,5 +207,40 @@ describe('the /sos page data layer', () => {
       [2, -8.072],
     ]);
     expect(positions()[0]).toMatchObject({ alert_id: id });
+  });
+});
+
+describe('the /sos page follows its alert over the signed status stream', () => {
+  it('shows each step as it happens, and does not poll while the stream is live', async () => {
+    let push: (text: string) => void = () => undefined;
+    const enc = new TextEncoder();
+    const calls = server((c) => {
+      if (c.path.endsWith('/events')) {
+        const body = new ReadableStream<Uint8Array>({
+          start(ctrl) {
+            push = (text) => ctrl.enqueue(enc.encode(text));
+          },
+        });
+        return new Response(body, { status: 200, headers: { 'content-type': 'text/event-stream' } });
+      }
+      return happy(c);
+    });
+    const { d, events } = setup();
+    d.setContact('ep-CODE', PROFILE);
+    const id = await d.raiseSos({ kind: 'asalto', silent: false });
+    await vi.advanceTimersByTimeAsync(5010);
+    const ev = calls.find((c) => c.path.endsWith('/events'))!;
+    expect(ev.headers['x-auxilio-signature']).toHaveLength(86);
+    push(`event: status\ndata: ${JSON.stringify({ ...view(id, 'dispatched'), updated_at_ms: NOW + 5, unit_name: 'Serenazgo 07', unit_distance_m: 640 })}\n\n`);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(events.at(-1)).toMatchObject({ type: 'dispatched', alert_id: id, view: { unit_name: 'Serenazgo 07' } });
+    const polls = () => calls.filter((c) => c.path.endsWith('/status')).length;
+    const before = polls();
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(polls()).toBe(before);
+    push(`event: status\ndata: ${JSON.stringify({ ...view(id, 'resolved'), updated_at_ms: NOW + 9, outcome: 'attended' })}\n\n`);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(events.at(-1)).toMatchObject({ type: 'resolved', alert_id: id });
+    expect(await d.openAlerts()).toEqual([]);
   });
 });

@@ -77,6 +77,10 @@ test.describe.serial('console and citizen page against the real server', () => {
     const console_ = await consolePage(browser, env);
     const ctx = await browser.newContext({ viewport: { width: 420, height: 900 }, permissions: ['geolocation'], geolocation: EL_PORVENIR, isMobile: true, hasTouch: true });
     const page = await ctx.newPage();
+    const streams: number[] = [];
+    page.on('response', (r) => {
+      if (r.url().endsWith('/events')) streams.push(r.status());
+    });
     await page.goto(`/sos/?code=${encodeURIComponent(env.code)}&countdown=1`);
     await page.getByLabel(/Nombre/).fill('Carmen Web');
     await page.getByLabel(/Celular/).fill('987 111 222');
@@ -101,6 +105,8 @@ test.describe.serial('console and citizen page against the real server', () => {
     await expect(page.locator('[data-step="en_route"]')).toHaveAttribute('data-state', 'done', { timeout: 15_000 });
     await expect(page.locator('[data-step="en_route"]')).toContainText('Serenazgo 07');
     await expect(page.getByText('Recibido por serenazgo')).toBeVisible();
+    // The page followed its alert on the signed status stream (accepted by the server).
+    expect(streams).toContain(200);
     await shot(page, 'web-sos-unit-en-route');
 
     // The person moves: the page keeps sending positions while it is open.

@@ -64,6 +64,10 @@ export interface StreamOptions {
   onState: (s: StreamState) => void;
   /** Called after a successful reconnect (not the first connect). */
   onReconnect?: () => void;
+  /** Extra request headers (a device's signature), asked on every (re)connect. */
+  headers?: () => Record<string, string>;
+  /** Checked when the stream ends: true means do not reconnect (e.g. the alert is closed). */
+  stopWhen?: () => boolean;
 }
 
 /** The server sends a keep-alive comment every 15 s; silence this long means a dead connection. */
@@ -100,7 +104,7 @@ export function openStream(o: StreamOptions): () => void {
       o.onState(everConnected ? 'reconnecting' : 'connecting');
       ctrl = new AbortController();
       try {
-        const headers: Record<string, string> = { Accept: 'text/event-stream' };
+        const headers: Record<string, string> = { Accept: 'text/event-stream', ...o.headers?.() };
         const last = o.lastEventId();
         if (last) headers['Last-Event-ID'] = last;
         const res = await fetch(o.url, { headers, credentials: 'same-origin', signal: ctrl.signal, cache: 'no-store' });
@@ -128,7 +132,7 @@ export function openStream(o: StreamOptions): () => void {
         // Dropped or refused: retry below.
       }
       if (watchdog) clearTimeout(watchdog);
-      if (stopped) return;
+      if (stopped || o.stopWhen?.()) return;
       o.onState('reconnecting');
       attempt += 1;
       const wait = Math.min(10_000, 500 * 2 ** Math.min(attempt, 5)) * (0.5 + Math.random() / 2);

@@ -7,7 +7,8 @@
 import type { Alert, AlertId, AlertStatus, AlertView, EnrollResponse, Profile } from '../api/types';
 import { PROTOCOL_VERSION } from '../api/types';
 import { ApiError, requestJson } from '../api/http';
-import { PATH_ALERTS, PATH_ENROLL, PATH_POSITIONS, cancelPath, statusPath, HEADER_DEVICE, HEADER_SIGNATURE } from '../api/paths';
+import { openStream } from '../api/sse';
+import { PATH_ALERTS, PATH_ENROLL, PATH_POSITIONS, cancelPath, eventsPath, statusPath, HEADER_DEVICE, HEADER_SIGNATURE } from '../api/paths';
 import type { CoreEvent } from '../logic/progress';
 import type { CitizenData, DataError, LocalAlertSummary, SosRequest } from './data';
 import type { BrowserGeo } from './geo';
@@ -74,6 +75,8 @@ export class WebCitizenData implements CitizenData {
   private backoffMs = 1000;
   /** The last request got no answer: the offline banner. */
   offline = false;
+  /** Live status streams of delivered open alerts; polling covers any that are not live. */
+  private followers = new Map<AlertId, { stop: () => void; live: boolean }>();
 
   constructor(
     private geo: BrowserGeo,
@@ -341,11 +344,51 @@ export class WebCitizenData implements CitizenData {
         this.emitQueue();
       } else if (!isClosed(it) && !fresh) {
         await this.track(it);
-        const view = await this.signed('GET', statusPath(it.id), '');
-        this.onView(it, view);
+        this.follow(it);
+        if (!this.followers.get(it.id)?.live) {
+          const view = await this.signed('GET', statusPath(it.id), '');
+          this.onView(it, view);
+        }
       }
     }
     return false;
+  }
+
+  /**
+   * Follows a delivered alert over the signed SSE status stream, so the
+   * person sees each step at once; the 5 s poll takes over whenever it is not
+   * live. A 401/403 stops it for good (the poll then reports the problem).
+   */
+  private follow(it: StoredItem): void {
+    if (this.followers.has(it.id) || typeof ReadableStream === 'undefined') return;
+    const id = it.id;
+    const path = eventsPath(id);
+    const signature = signRequest(this.id, 'GET', path, '');
+    const f = { stop: () => undefined as void, live: false };
+    this.followers.set(id, f);
+    const current = () => this.st.items.find((x) => x.id === id);
+    f.stop = openStream({
+      url: path,
+      lastEventId: () => null,
+      headers: () => ({ [HEADER_DEVICE]: this.id.deviceId, [HEADER_SIGNATURE]: signature }),
+      stopWhen: () => {
+        const cur = current();
+        return !cur || isClosed(cur);
+      },
+      onState: (s) => {
+        f.live = s === 'live';
+        if (s === 'unauthorized') f.stop();
+      },
+      onMessage: (m) => {
+        const cur = current();
+        if (m.event !== 'status' || !cur) return;
+        try {
+          this.onView(cur, JSON.parse(m.data) as AlertView);
+        } catch {
+          // A malformed message: the poll will bring the status.
+        }
+      },
+    });
   }
 
   /** Sends the newest position of an open alert (best effort, idempotent by (alert, seq)). */
