@@ -182,3 +182,52 @@ async fn test_a_phone_that_is_not_killed_reports_received() {
     assert_eq!(phone.wait().await.unwrap(), Some(0));
     assert_eq!(rx.committed_count(queued), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_raise_rides_out_an_outage_and_reports_received() {
+    let dir = tempfile::tempdir().unwrap();
+    let rx = Receiver::start_down(ReceiverOptions::default())
+        .await
+        .unwrap();
+
+    // Not even enrolled yet: the SOS is queued all the same.
+    let mut phone = spawn(&raise_args(&rx, dir.path()));
+    let id = phone.expect_id("queued").await.unwrap();
+    rx.restart().await.unwrap();
+    assert_eq!(phone.expect_id("received").await.unwrap(), id);
+    assert_eq!(phone.wait().await.unwrap(), Some(0));
+    assert_eq!(rx.committed_count(id), 1);
+    assert_eq!(rx.enrolled_devices(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_deliver_fails_with_the_reason_when_an_alert_is_wedged() {
+    let dir = tempfile::tempdir().unwrap();
+    let rx = Receiver::start_down(ReceiverOptions::default())
+        .await
+        .unwrap();
+    let mut args = raise_args(&rx, dir.path());
+    args.push("--no-wait".into());
+    let mut phone = spawn(&args);
+    let id = phone.expect_id("queued").await.unwrap();
+    assert_eq!(
+        phone.wait().await.unwrap(),
+        Some(0),
+        "--no-wait exits once queued"
+    );
+
+    // The server refuses this alert for good.
+    rx.reject_alert(id);
+    rx.restart().await.unwrap();
+    assert_eq!(deliver(&rx, dir.path()).await, Some(3), "exit 3: wedged");
+    assert_eq!(rx.committed_count(id), 0);
+
+    // The wedged alert is kept, with its reason, never deleted.
+    let core = Core::open(quick_config(dir.path(), rx.url()))
+        .await
+        .unwrap();
+    let local = core.alert(id).unwrap().unwrap();
+    assert!(local.wedged_reason.is_some());
+    assert!(core.pending().unwrap().iter().any(|p| p.alert_id == id));
+    core.shutdown().await;
+}
