@@ -151,6 +151,7 @@ impl ServeConfig {
                 .secure_cookies
                 .or(file.secure_cookies)
                 .unwrap_or(d.secure_cookies),
+            device_cache_ttl: d.device_cache_ttl,
         };
         ServeConfig {
             db: db

@@ -115,8 +115,18 @@ impl FromRequest<AppState> for SignedBody {
         let path = parts.uri.path().to_string();
         let RawBody(bytes) = RawBody::from_request(Request::from_parts(parts, body), state).await?;
 
-        let auth = state.read(move |s| s.device_auth(device_id)).await?;
-        let auth = auth.ok_or_else(|| AppError::forbidden("unknown_device", "unknown device"))?;
+        let now = Instant::now();
+        let auth = match state.devices.get(&device_id, now) {
+            Some(auth) => auth,
+            None => {
+                let auth = state
+                    .read(move |s| s.device_auth(device_id))
+                    .await?
+                    .ok_or_else(|| AppError::forbidden("unknown_device", "unknown device"))?;
+                state.devices.put(device_id, auth.clone(), now);
+                auth
+            }
+        };
         if auth.revoked {
             return Err(AppError::forbidden("revoked", "device revoked"));
         }

@@ -17,6 +17,7 @@ pub mod api;
 pub mod auth;
 pub mod config;
 pub mod demo;
+pub mod device_cache;
 pub mod distance;
 pub mod error;
 pub mod extract;

@@ -252,11 +252,36 @@ impl StreamPayload {
 }
 
 /// One committed event; `id` is the events table's id and the SSE `id:`.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+/// `data` is the payload's JSON (without the tag), made once and shared by
+/// every subscriber.
+#[derive(Clone, Debug, PartialEq)]
 pub struct StoredEvent {
     pub id: i64,
     pub at_ms: i64,
     pub payload: StreamPayload,
+    pub data: String,
+}
+
+impl StreamPayload {
+    /// The JSON of the variant's content (the SSE `data:`).
+    pub fn data_json(&self) -> Result<String, serde_json::Error> {
+        match self {
+            StreamPayload::Alert(a) => serde_json::to_string(a),
+            StreamPayload::Position(p) => serde_json::to_string(p),
+            StreamPayload::Status(s) => serde_json::to_string(s),
+            StreamPayload::Unit(u) => serde_json::to_string(u),
+        }
+    }
+
+    /// Rebuilds a payload from its name and data JSON (as stored).
+    pub fn from_parts(name: &str, data: &str) -> Result<Self, serde_json::Error> {
+        Ok(match name {
+            "alert" => StreamPayload::Alert(serde_json::from_str(data)?),
+            "position" => StreamPayload::Position(serde_json::from_str(data)?),
+            "status" => StreamPayload::Status(serde_json::from_str(data)?),
+            _ => StreamPayload::Unit(serde_json::from_str(data)?),
+        })
+    }
 }
 
 /// One line of the append-only audit log.

@@ -7,6 +7,7 @@ use std::time::Duration;
 use auxilio_protocol::DeviceId;
 use tokio::sync::broadcast;
 
+use crate::device_cache::DeviceCache;
 use crate::error::AppError;
 use crate::metrics::Metrics;
 use crate::model::StoredEvent;
@@ -27,6 +28,9 @@ pub struct Settings {
     pub session_ttl: Duration,
     /// Add `Secure` to the session cookie (set when served over HTTPS).
     pub secure_cookies: bool,
+    /// How long a device's key is remembered between database reads; a
+    /// revocation takes at most this long to apply.
+    pub device_cache_ttl: Duration,
 }
 
 impl Default for Settings {
@@ -43,6 +47,7 @@ impl Default for Settings {
             },
             session_ttl: Duration::from_secs(12 * 3600),
             secure_cookies: false,
+            device_cache_ttl: Duration::from_secs(5),
         }
     }
 }
@@ -56,6 +61,7 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub device_limiter: Arc<RateLimiter<DeviceId>>,
     pub ip_limiter: Arc<RateLimiter<IpAddr>>,
+    pub devices: Arc<DeviceCache>,
 }
 
 impl AppState {
@@ -71,6 +77,7 @@ impl AppState {
             metrics,
             device_limiter: Arc::new(RateLimiter::new(settings.device_rate)),
             ip_limiter: Arc::new(RateLimiter::new(settings.ip_rate)),
+            devices: Arc::new(DeviceCache::new(settings.device_cache_ttl)),
             settings: Arc::new(settings),
         })
     }

@@ -67,7 +67,16 @@ fn run(
         }
         let (cmds, replies): (Vec<Command>, Vec<Reply>) = batch.drain(..).unzip();
         metrics.observe_batch(cmds.len());
-        match store.apply(cmds, auxilio_protocol::now_ms()) {
+        // A bug must not kill the only writer: a panicking batch is answered
+        // 503 (its transaction rolled back while unwinding) and the loop goes on.
+        let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            store.apply(cmds, auxilio_protocol::now_ms())
+        }));
+        let applied = applied.unwrap_or_else(|_| {
+            tracing::error!("the store panicked during a group commit");
+            Err(crate::store::StoreError::Unavailable)
+        });
+        match applied {
             Ok(outcome) => {
                 for event in outcome.events {
                     metrics.observe_event(&event);

@@ -52,15 +52,10 @@ pub struct StreamParams {
 }
 
 pub fn sse_event(ev: &StoredEvent) -> Event {
-    let event = Event::default()
+    Event::default()
         .id(ev.id.to_string())
-        .event(ev.payload.name());
-    match serde_json::to_value(&ev.payload) {
-        Ok(serde_json::Value::Object(mut map)) => {
-            event.json_data(map.remove("data")).unwrap_or_default()
-        }
-        _ => event,
-    }
+        .event(ev.payload.name())
+        .data(&ev.data)
 }
 
 struct Feed {

@@ -69,16 +69,18 @@ impl SqliteStore {
                 return f(&conn);
             }
         }
+        // A poisoned lock only means a panic elsewhere; a connection has no
+        // half-done state outside a transaction, which unwinding rolls back.
         let conn = self.readers[start % self.readers.len()]
             .lock()
-            .map_err(|_| StoreError::Unavailable)?;
+            .unwrap_or_else(|p| p.into_inner());
         f(&conn)
     }
 }
 
 impl Store for SqliteStore {
     fn apply(&self, cmds: Vec<Command>, now_ms: i64) -> Result<BatchOutcome, StoreError> {
-        let mut conn = self.writer.lock().map_err(|_| StoreError::Unavailable)?;
+        let mut conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         write::apply(&mut conn, cmds, now_ms)
     }
 

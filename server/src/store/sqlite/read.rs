@@ -6,7 +6,8 @@ use rusqlite::{params, params_from_iter, types::Value, Connection, OptionalExten
 
 use super::rows::{self, SUMMARY_SELECT, UNIT_SELECT};
 use crate::model::{
-    Account, AlertDetail, AlertList, AuditEntry, PositionEvent, Role, StoredEvent, UnitView,
+    Account, AlertDetail, AlertList, AuditEntry, PositionEvent, Role, StoredEvent, StreamPayload,
+    UnitView,
 };
 use crate::store::{AccountRecord, AlertQuery, DeviceAuth, StoreError};
 
@@ -15,11 +16,8 @@ pub(super) fn device_auth(
     id: DeviceId,
 ) -> Result<Option<DeviceAuth>, StoreError> {
     let row: Option<(Vec<u8>, Option<i64>)> = conn
-        .query_row(
-            "SELECT public_key, revoked_at_ms FROM devices WHERE id = ?1",
-            params![id.to_string()],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .prepare_cached("SELECT public_key, revoked_at_ms FROM devices WHERE id = ?1")?
+        .query_row(params![id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     match row {
         None => Ok(None),
@@ -41,11 +39,8 @@ pub(super) fn device_alert_view(
     alert_id: AlertId,
 ) -> Result<Option<AlertView>, StoreError> {
     let owner: Option<String> = conn
-        .query_row(
-            "SELECT device_id FROM alerts WHERE id = ?1",
-            params![alert_id.to_string()],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT device_id FROM alerts WHERE id = ?1")?
+        .query_row(params![alert_id.to_string()], |r| r.get(0))
         .optional()?;
     match owner {
         Some(owner) if owner == device_id.to_string() => rows::alert_view(conn, alert_id),
@@ -59,7 +54,7 @@ pub(super) fn events_after(
     limit: usize,
 ) -> Result<Vec<StoredEvent>, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, at_ms, payload FROM events WHERE id > ?1 ORDER BY id LIMIT ?2",
+        "SELECT id, at_ms, kind, payload FROM events WHERE id > ?1 ORDER BY id LIMIT ?2",
     )?;
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     let rows = stmt.query_map(params![after, limit], |r| {
@@ -67,20 +62,28 @@ pub(super) fn events_after(
             r.get::<_, i64>(0)?,
             r.get::<_, i64>(1)?,
             r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
         ))
     })?;
     let mut out = Vec::new();
     for row in rows {
-        let (id, at_ms, payload) = row?;
-        let payload = serde_json::from_str(&payload)
+        let (id, at_ms, kind, data) = row?;
+        let payload = StreamPayload::from_parts(&kind, &data)
             .map_err(|_| StoreError::Corrupt("a stored event is not valid JSON"))?;
-        out.push(StoredEvent { id, at_ms, payload });
+        out.push(StoredEvent {
+            id,
+            at_ms,
+            payload,
+            data,
+        });
     }
     Ok(out)
 }
 
 pub(super) fn last_event_id(conn: &Connection) -> Result<i64, StoreError> {
-    Ok(conn.query_row("SELECT COALESCE(MAX(id), 0) FROM events", [], |r| r.get(0))?)
+    Ok(conn
+        .prepare_cached("SELECT COALESCE(MAX(id), 0) FROM events")?
+        .query_row([], |r| r.get(0))?)
 }
 
 pub(super) fn alerts(conn: &Connection, q: &AlertQuery) -> Result<AlertList, StoreError> {
@@ -204,9 +207,8 @@ pub(super) fn account_by_username(
     username: &str,
 ) -> Result<Option<AccountRecord>, StoreError> {
     let row = conn
-        .query_row(
-            "SELECT id, username, role, unit_id, password_hash, disabled FROM accounts WHERE username = ?1",
-            params![username],
+        .prepare_cached("SELECT id, username, role, unit_id, password_hash, disabled FROM accounts WHERE username = ?1")?
+        .query_row(params![username],
             account_from_row,
         )
         .optional()?;
@@ -223,13 +225,12 @@ pub(super) fn session(
     now_ms: i64,
 ) -> Result<Option<Account>, StoreError> {
     let row = conn
-        .query_row(
+        .prepare_cached(
             "SELECT a.id, a.username, a.role, a.unit_id, a.password_hash, a.disabled
                FROM sessions s JOIN accounts a ON a.id = s.account_id
               WHERE s.token_hash = ?1 AND s.expires_at_ms > ?2",
-            params![&token_hash[..], now_ms],
-            account_from_row,
-        )
+        )?
+        .query_row(params![&token_hash[..], now_ms], account_from_row)
         .optional()?;
     Ok(row.and_then(|(account, _, disabled)| (!disabled).then_some(account)))
 }

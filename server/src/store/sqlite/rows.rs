@@ -102,7 +102,8 @@ pub(super) fn alert_summary(
 ) -> Result<Option<AlertSummary>, StoreError> {
     let sql = format!("{SUMMARY_SELECT} WHERE a.id = ?1");
     Ok(conn
-        .query_row(&sql, params![id.to_string()], summary_from_row)
+        .prepare_cached(&sql)?
+        .query_row(params![id.to_string()], summary_from_row)
         .optional()?)
 }
 
@@ -110,32 +111,30 @@ pub(super) fn alert_summary(
 /// the newest known position.
 pub(super) fn alert_view(conn: &Connection, id: AlertId) -> Result<Option<AlertView>, StoreError> {
     let row = conn
-        .query_row(
+        .prepare_cached(
             "SELECT a.status, a.outcome, a.received_at_ms, a.updated_at_ms,
                     a.last_lat, a.last_lon, u.call_sign, u.lat, u.lon
                FROM alerts a LEFT JOIN units u ON u.id = a.unit_id
               WHERE a.id = ?1",
-            params![id.to_string()],
-            |row| {
-                let unit_pos = match (row.get::<_, Option<f64>>(7)?, row.get::<_, Option<f64>>(8)?)
-                {
-                    (Some(lat), Some(lon)) => Some((lat, lon)),
-                    _ => None,
-                };
-                let last: (f64, f64) = (row.get(4)?, row.get(5)?);
-                Ok(AlertView {
-                    id,
-                    status: parse_col(row, 0, parse_status)?,
-                    outcome: opt_parse_col(row, 1, parse_outcome)?,
-                    received_at_ms: row.get(2)?,
-                    updated_at_ms: row.get(3)?,
-                    unit_name: row.get(6)?,
-                    unit_distance_m: unit_pos
-                        .map(|p| haversine_m(p, last).round())
-                        .filter(|d| d.is_finite()),
-                })
-            },
-        )
+        )?
+        .query_row(params![id.to_string()], |row| {
+            let unit_pos = match (row.get::<_, Option<f64>>(7)?, row.get::<_, Option<f64>>(8)?) {
+                (Some(lat), Some(lon)) => Some((lat, lon)),
+                _ => None,
+            };
+            let last: (f64, f64) = (row.get(4)?, row.get(5)?);
+            Ok(AlertView {
+                id,
+                status: parse_col(row, 0, parse_status)?,
+                outcome: opt_parse_col(row, 1, parse_outcome)?,
+                received_at_ms: row.get(2)?,
+                updated_at_ms: row.get(3)?,
+                unit_name: row.get(6)?,
+                unit_distance_m: unit_pos
+                    .map(|p| haversine_m(p, last).round())
+                    .filter(|d| d.is_finite()),
+            })
+        })
         .optional()?;
     Ok(row)
 }
@@ -158,6 +157,7 @@ pub(super) fn unit_from_row(row: &Row<'_>) -> rusqlite::Result<UnitView> {
 pub(super) fn unit(conn: &Connection, id: i64) -> Result<Option<UnitView>, StoreError> {
     let sql = format!("{UNIT_SELECT} WHERE id = ?1");
     Ok(conn
-        .query_row(&sql, params![id], unit_from_row)
+        .prepare_cached(&sql)?
+        .query_row(params![id], unit_from_row)
         .optional()?)
 }

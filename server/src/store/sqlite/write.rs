@@ -47,19 +47,21 @@ pub(super) struct Ctx<'c> {
 impl Ctx<'_> {
     /// Appends an event to the events table (its id is the SSE id).
     pub fn emit(&mut self, payload: StreamPayload) -> CmdResult<()> {
-        let json = serde_json::to_string(&payload)
+        let data = payload
+            .data_json()
             .map_err(|_| StoreError::Corrupt("an event could not be serialised"))?;
         let alert_id = payload.alert_id().map(|id| id.to_string());
         self.conn
             .prepare_cached(
                 "INSERT INTO events (at_ms, kind, alert_id, payload) VALUES (?1, ?2, ?3, ?4)",
             )?
-            .execute(params![self.now_ms, payload.name(), alert_id, json])?;
+            .execute(params![self.now_ms, payload.name(), alert_id, data])?;
         let id = self.conn.last_insert_rowid();
         self.events.push(StoredEvent {
             id,
             at_ms: self.now_ms,
             payload,
+            data,
         });
         Ok(())
     }

@@ -3,19 +3,32 @@
 use std::collections::HashSet;
 
 use auxilio_protocol::{
-    Alert, AlertId, AlertStatus, BatchReceipt, Cancel, DeviceId, PositionBatch,
+    Alert, AlertId, AlertStatus, AlertView, BatchReceipt, Cancel, DeviceId, FixSource,
+    PositionBatch,
 };
 use rusqlite::{params, OptionalExtension};
 
 use super::rows;
 use super::write::{CmdError, CmdResult, Ctx};
 use crate::lifecycle::{self, By};
-use crate::model::{parse_status, status_str, PositionEvent, StatusEvent, StreamPayload};
+use crate::model::{
+    parse_status, status_str, AlertSummary, LastFix, PositionEvent, StatusEvent, StreamPayload,
+};
 use crate::store::{Applied, DomainError, StoreError};
 
 fn to_json<T: serde::Serialize>(value: &T) -> CmdResult<String> {
     serde_json::to_string(value)
         .map_err(|_| CmdError::Store(StoreError::Corrupt("a value could not be serialised")))
+}
+
+fn source_str(source: FixSource) -> &'static str {
+    match source {
+        FixSource::Gps => "gps",
+        FixSource::Network => "network",
+        FixSource::Fused => "fused",
+        FixSource::LastKnown => "last_known",
+        FixSource::RegisteredPlace => "registered_place",
+    }
 }
 
 /// The device that raised an alert, if the alert exists.
@@ -72,7 +85,7 @@ pub(super) fn ingest_alert(
             fix.lat,
             fix.lon,
             fix.accuracy_m,
-            to_json(&fix.source)?.trim_matches('"'),
+            source_str(fix.source),
             fix.fixed_at_ms,
             to_json(fix)?,
             to_json(&alert.reporter)?,
@@ -86,12 +99,50 @@ pub(super) fn ingest_alert(
         (None, Some("new")),
         None,
     )?;
-    let summary = rows::alert_summary(ctx.conn, alert.id)?.ok_or(CmdError::Store(
-        StoreError::Corrupt("an alert vanished mid-transaction"),
-    ))?;
+    let organization: Option<String> = ctx
+        .conn
+        .prepare_cached(
+            "SELECT o.name FROM devices d JOIN organizations o ON o.id = d.organization_id WHERE d.id = ?1",
+        )?
+        .query_row(params![device], |r| r.get(0))
+        .optional()?;
+    // Built from what was just written, without reading it back.
+    let view = AlertView {
+        id: alert.id,
+        status: AlertStatus::New,
+        received_at_ms: ctx.now_ms,
+        updated_at_ms: ctx.now_ms,
+        outcome: None,
+        unit_distance_m: None,
+        unit_name: None,
+    };
+    let summary = AlertSummary {
+        id: alert.id,
+        device_id,
+        kind: alert.kind,
+        status: AlertStatus::New,
+        outcome: None,
+        silent: alert.silent,
+        created_at_ms: alert.created_at_ms,
+        received_at_ms: ctx.now_ms,
+        updated_at_ms: ctx.now_ms,
+        last: LastFix {
+            lat: alert.fix.lat,
+            lon: alert.fix.lon,
+            accuracy_m: alert.fix.accuracy_m,
+            fixed_at_ms: alert.fix.fixed_at_ms,
+        },
+        fix: alert.fix,
+        reporter: alert.reporter,
+        organization,
+        note: alert.note,
+        battery_pct: alert.battery_pct,
+        unit_id: None,
+        unit_name: None,
+    };
     ctx.emit(StreamPayload::Alert(Box::new(summary)))?;
     Ok(Applied::Alert {
-        view: view(ctx, alert.id)?,
+        view,
         created: true,
     })
 }

@@ -128,5 +128,5 @@ CREATE TABLE events (
     at_ms         INTEGER NOT NULL,
     kind          TEXT NOT NULL,        -- 'alert', 'position', 'status', 'unit'
     alert_id      TEXT,
-    payload       TEXT NOT NULL         -- JSON, see api::types::StreamPayload
+    payload       TEXT NOT NULL         -- JSON of the StreamPayload variant named by kind
 );

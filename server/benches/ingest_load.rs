@@ -1,0 +1,263 @@
+//! Durable ingest under load, on loopback, in one process:
+//! DEVICES enrolled phones post pre-signed alerts from CONCURRENCY client
+//! tasks while SUBSCRIBERS consoles hold the live stream open. Prints the
+//! committed throughput, the request latency (p50/p99), and the time from
+//! sending an alert to its arrival on a subscriber (p50/p99).
+//!
+//! `cargo bench -p auxilio-server --bench ingest_load`
+//! (knobs: AUXILIO_BENCH_ALERTS, _DEVICES, _SUBSCRIBERS, _CONCURRENCY)
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use auxilio_protocol::wire::{HEADER_DEVICE, HEADER_SIGNATURE, PATH_ALERTS};
+use auxilio_protocol::*;
+use auxilio_server::auth::hash_password;
+use auxilio_server::model::Role;
+use auxilio_server::ratelimit::Rate;
+use auxilio_server::server::serve_on;
+use auxilio_server::store::sqlite::SqliteStore;
+use auxilio_server::store::{Command, NewAccount, NewCode, Store};
+use auxilio_server::{AppState, Settings};
+use uuid::Uuid;
+
+fn knob(name: &str, default: usize) -> usize {
+    std::env::var(format!("AUXILIO_BENCH_{name}"))
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn alert(device: Uuid, i: usize) -> Alert {
+    let now = now_ms();
+    Alert {
+        v: PROTOCOL_VERSION,
+        id: Uuid::now_v7(),
+        device_id: device,
+        kind: AlertKind::ALL[i % AlertKind::ALL.len()],
+        created_at_ms: now,
+        fix: Fix {
+            lat: -8.07 - (i % 100) as f64 * 1e-4,
+            lon: -79.0 + (i % 37) as f64 * 1e-4,
+            accuracy_m: 15.0,
+            altitude_m: None,
+            speed_mps: None,
+            heading_deg: None,
+            fixed_at_ms: now - 500,
+            source: FixSource::Gps,
+        },
+        reporter: Reporter {
+            display_name: "Conductor de prueba".into(),
+            phone: "+51 900 000 000".into(),
+            role: ReporterRole::MototaxiDriver,
+            organization: None,
+            plate: None,
+            place: None,
+        },
+        battery_pct: Some(80),
+        silent: false,
+        note: None,
+        app_version: "bench".into(),
+    }
+}
+
+/// Reads one SSE stream, recording when each alert id arrives.
+async fn subscribe(
+    mut resp: reqwest::Response,
+    arrivals: Option<Arc<Mutex<HashMap<String, Instant>>>>,
+) {
+    let mut buf = String::new();
+    while let Ok(Some(chunk)) = resp.chunk().await {
+        buf.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = buf.find("\n\n") {
+            let block: String = buf.drain(..end + 2).collect();
+            if let Some(arrivals) = &arrivals {
+                if block.contains("event: alert") {
+                    if let Some(pos) = block.find("\"id\":\"") {
+                        let id = block[pos + 6..].chars().take(36).collect::<String>();
+                        arrivals.lock().unwrap().insert(id, Instant::now());
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let total = knob("ALERTS", 20_000);
+    let devices = knob("DEVICES", 1_000);
+    let subscribers = knob("SUBSCRIBERS", 200);
+    let concurrency = knob("CONCURRENCY", 256);
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(SqliteStore::open(&dir.path().join("bench.db")).unwrap());
+    let setup = vec![
+        Command::CreateCode(NewCode {
+            code: "bench".into(),
+            organization_id: None,
+            max_uses: None,
+            expires_at_ms: None,
+        }),
+        Command::CreateAccount(NewAccount {
+            username: "central".into(),
+            role: Role::Operator,
+            password_hash: hash_password("bench").unwrap(),
+            unit_id: None,
+        }),
+    ];
+    store.apply(setup, now_ms()).unwrap();
+    let off = Rate {
+        per_minute: 0,
+        burst: 0,
+    };
+    let state = AppState::new(
+        store,
+        Settings {
+            device_rate: off,
+            ip_rate: off,
+            ..Settings::default()
+        },
+    )
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(serve_on(listener, state));
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .build()
+        .unwrap();
+
+    eprintln!("enrolling {devices} devices…");
+    let mut keys = Vec::with_capacity(devices);
+    for _ in 0..devices {
+        let key = DeviceKey::generate().unwrap();
+        let id = Uuid::new_v4();
+        let req = EnrollRequest {
+            v: PROTOCOL_VERSION,
+            code: "bench".into(),
+            device_id: id,
+            public_key: key.public_key().to_base64(),
+            profile: Profile {
+                display_name: "Prueba".into(),
+                phone: "+51 900 000 000".into(),
+                ..Profile::default()
+            },
+        };
+        let resp = http
+            .post(format!("{base}/api/v1/enroll"))
+            .json(&req)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 201);
+        keys.push((id, key));
+    }
+    let login: serde_json::Value = http
+        .post(format!("{base}/api/v1/login"))
+        .json(&serde_json::json!({"username": "central", "password": "bench"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["token"].as_str().unwrap().to_string();
+    let arrivals: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
+    let stream_client = reqwest::Client::new();
+    for i in 0..subscribers {
+        let resp = stream_client
+            .get(format!("{base}/api/v1/stream"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        tokio::spawn(subscribe(resp, (i == 0).then(|| arrivals.clone())));
+    }
+
+    eprintln!("signing {total} alerts…");
+    let mut work = Vec::with_capacity(total);
+    for i in 0..total {
+        let (id, key) = &keys[i % devices];
+        let a = alert(*id, i);
+        let body = serde_json::to_vec(&a).unwrap();
+        let sig = key.sign_request("POST", PATH_ALERTS, &body);
+        work.push((a.id.to_string(), *id, sig, body));
+    }
+    let work = Arc::new(Mutex::new(work));
+    let sent: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
+    let latencies: Arc<Mutex<Vec<Duration>>> = Arc::default();
+
+    eprintln!("posting with {concurrency} concurrent clients, {subscribers} subscribers…");
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let (http, base, work, sent, latencies) = (
+            http.clone(),
+            base.clone(),
+            work.clone(),
+            sent.clone(),
+            latencies.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let Some((alert_id, device, sig, body)) = work.lock().unwrap().pop() else {
+                    break;
+                };
+                let t0 = Instant::now();
+                sent.lock().unwrap().insert(alert_id, t0);
+                let resp = http
+                    .post(format!("{base}{PATH_ALERTS}"))
+                    .header(HEADER_DEVICE, device.to_string())
+                    .header(HEADER_SIGNATURE, sig)
+                    .body(body)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(resp.status(), 201);
+                latencies.lock().unwrap().push(t0.elapsed());
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let elapsed = start.elapsed();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let mut lat = latencies.lock().unwrap().clone();
+    lat.sort();
+    let sent = sent.lock().unwrap();
+    let arrivals = arrivals.lock().unwrap();
+    let mut pin: Vec<Duration> = sent
+        .iter()
+        .filter_map(|(id, t0)| arrivals.get(id).map(|t1| t1.saturating_duration_since(*t0)))
+        .collect();
+    pin.sort();
+    println!("ingest_load: {total} alerts, {devices} devices, {subscribers} subscribers, {concurrency} concurrent clients");
+    println!(
+        "  committed throughput: {:.0} alerts/s ({:.2} s)",
+        total as f64 / elapsed.as_secs_f64(),
+        elapsed.as_secs_f64()
+    );
+    println!(
+        "  request latency (201 after commit): p50 {:?}  p99 {:?}",
+        percentile(&lat, 0.5),
+        percentile(&lat, 0.99)
+    );
+    println!(
+        "  send → subscriber: p50 {:?}  p99 {:?}  ({} of {} seen)",
+        percentile(&pin, 0.5),
+        percentile(&pin, 0.99),
+        pin.len(),
+        total
+    );
+}
