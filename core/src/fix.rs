@@ -7,7 +7,6 @@
 //! when it came from a live provider (gps / network / fused) and is at most
 //! `fresh_max_age` old. (0, 0) and accuracy <= 0 never pass (`Fix::validate`).
 
-use auxilio_protocol::limits::MAX_FUTURE_SKEW_MS;
 use auxilio_protocol::{Fix, FixSource, Place, Validate};
 
 #[derive(Clone, Copy, Debug)]
@@ -27,14 +26,16 @@ pub(crate) enum Choice {
     Nothing,
 }
 
-/// A live provider's fix, valid now, and young enough.
+/// A live provider's fix, valid now, and measured within `fresh_max_age` of
+/// the phone's clock (either way: a fix stamped far ahead of the clock is not
+/// known to be fresh either).
 pub(crate) fn is_fresh(fix: &Fix, now_ms: i64, policy: &FixPolicy) -> bool {
+    let age_ms = now_ms.saturating_sub(fix.fixed_at_ms);
     matches!(
         fix.source,
         FixSource::Gps | FixSource::Network | FixSource::Fused
     ) && fix.validate(now_ms).is_ok()
-        && now_ms.saturating_sub(fix.fixed_at_ms) <= policy.fresh_max_age_ms
-        && fix.fixed_at_ms <= now_ms.saturating_add(MAX_FUTURE_SKEW_MS)
+        && (-policy.fresh_max_age_ms..=policy.fresh_max_age_ms).contains(&age_ms)
 }
 
 /// The most accurate of the fresh fixes (the newer one on a tie).

@@ -266,10 +266,22 @@ fn cases() -> Vec<Case> {
         },
         Case {
             name: "a fix from the future (beyond clock skew) is refused",
-            arrivals: vec![(1_000, fix(T0 + 3_600_000, 5.0, FixSource::Gps))],
+            arrivals: vec![(1_000, fix(T0 + 2 * 24 * 3_600_000, 5.0, FixSource::Gps))],
             last_known: None,
             place: None,
             expect: Expect::Nothing,
+        },
+        Case {
+            name: "a fix stamped an hour ahead of the phone clock is not fresh",
+            arrivals: vec![(1_000, fix(T0 + 3_600_000, 5.0, FixSource::Gps))],
+            last_known: None,
+            place: Some(place()),
+            expect: Expect::Use {
+                t: DEADLINE_MS,
+                source: FixSource::LastKnown,
+                accuracy_m: 5.0,
+                fixed_at_ms: T0 + 3_600_000,
+            },
         },
         Case {
             name: "a last known fix older than the protocol allows is skipped for the place",

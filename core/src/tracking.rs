@@ -32,10 +32,14 @@ pub(crate) async fn queue_position(
     fix: Fix,
 ) -> Result<Option<u32>, CoreError> {
     let now = now_ms();
-    if fix.source == FixSource::RegisteredPlace || fix.validate(now).is_err() {
+    let policy = policy(shared);
+    // A fix stamped far ahead of the clock would hold back every later one
+    // (only newer fixes are queued), so it is not tracked.
+    let ahead = fix.fixed_at_ms > now.saturating_add(policy.fresh_max_age_ms);
+    if fix.source == FixSource::RegisteredPlace || ahead || fix.validate(now).is_err() {
         return Ok(None);
     }
-    let fix = if is_fresh(&fix, now, &policy(shared)) {
+    let fix = if is_fresh(&fix, now, &policy) {
         fix
     } else {
         as_last_known(&fix)

@@ -1,0 +1,266 @@
+//! Raising an SOS through the public API: which fix it carries, how long it
+//! waits, what is refused, and tracking afterwards. No server is needed: the
+//! device is never enrolled, so everything stays queued.
+
+mod support;
+
+use std::time::Duration;
+
+use auxilio_core::protocol::Place;
+use auxilio_core::{AlertKind, Core, CoreError, Fix, FixSource, OutboxItemKind, SosRequest};
+use support::{config, dead_url, gps, profile};
+use tokio::time::Instant;
+
+fn sos() -> SosRequest {
+    SosRequest {
+        kind: AlertKind::Sos,
+        ..SosRequest::default()
+    }
+}
+
+async fn phone(dir: &std::path::Path, with_place: bool) -> Core {
+    let mut cfg = config(dir, dead_url());
+    cfg.fix_deadline = Duration::from_secs(8);
+    let core = Core::open(cfg).await.unwrap();
+    let mut p = profile();
+    if with_place {
+        p.place = Some(Place {
+            name: "Comedor Virgen de la Puerta".into(),
+            lat: -8.0655,
+            lon: -79.0012,
+            radius_m: 60.0,
+        });
+    }
+    core.set_profile(p).unwrap();
+    core
+}
+
+#[tokio::test]
+async fn test_feed_fix_refuses_fixes_that_are_not_real() {
+    let dir = tempfile::tempdir().unwrap();
+    let core = phone(dir.path(), false).await;
+    let bad = [
+        Fix {
+            lat: 0.0,
+            lon: 0.0,
+            ..gps(0, 5.0)
+        },
+        gps(0, 0.0),
+        gps(0, -1.0),
+        Fix {
+            lon: f64::INFINITY,
+            ..gps(0, 5.0)
+        },
+        Fix {
+            lat: 91.0,
+            ..gps(0, 5.0)
+        },
+        gps(-2 * 24 * 3_600_000, 5.0), // two days in the future
+        Fix {
+            source: FixSource::RegisteredPlace,
+            ..gps(0, 5.0)
+        },
+    ];
+    for (i, fix) in bad.into_iter().enumerate() {
+        let r = core.feed_fix(fix);
+        assert!(matches!(r, Err(CoreError::InvalidFix(_))), "fix {i}: {r:?}");
+    }
+    // With only refused fixes there is no position at all.
+    let started = Instant::now();
+    tokio::time::pause();
+    assert!(matches!(
+        core.raise_sos(sos()).await,
+        Err(CoreError::NoPosition)
+    ));
+    assert!(
+        Instant::now() - started >= Duration::from_secs(8),
+        "waited the whole deadline first"
+    );
+    assert!(core.alerts().unwrap().is_empty());
+    core.shutdown().await;
+}
+
+#[tokio::test]
+async fn test_without_a_profile_an_sos_cannot_be_composed() {
+    let dir = tempfile::tempdir().unwrap();
+    let core = Core::open(config(dir.path(), dead_url())).await.unwrap();
+    core.feed_fix(gps(0, 5.0)).unwrap();
+    assert!(matches!(
+        core.raise_sos(sos()).await,
+        Err(CoreError::NoProfile)
+    ));
+    core.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn test_a_good_fix_ends_the_wait_before_the_deadline() {
+    let dir = tempfile::tempdir().unwrap();
+    let core = phone(dir.path(), true).await;
+    core.feed_fix(gps(0, 400.0)).unwrap();
+    let started = Instant::now();
+    let raising = tokio::spawn({
+        let core = core.clone();
+        async move { core.raise_sos(sos()).await }
+    });
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(
+        !raising.is_finished(),
+        "a 400 m fix is not good enough to stop waiting"
+    );
+    core.feed_fix(gps(0, 9.0)).unwrap();
+    let id = raising.await.unwrap().unwrap();
+    assert!(Instant::now() - started < Duration::from_secs(8));
+    let alert = core.alert(id).unwrap().unwrap();
+    assert_eq!(
+        (alert.fix.source, alert.fix.accuracy_m),
+        (FixSource::Gps, 9.0)
+    );
+    core.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn test_only_poor_fixes_give_the_best_fresh_one_at_the_deadline() {
+    let dir = tempfile::tempdir().unwrap();
+    let core = phone(dir.path(), true).await;
+    for acc in [300.0, 80.0, 150.0] {
+        core.feed_fix(gps(0, acc)).unwrap();
+    }
+    let started = Instant::now();
+    let id = core.raise_sos(sos()).await.unwrap();
+    assert!(Instant::now() - started >= Duration::from_secs(8));
+    let alert = core.alert(id).unwrap().unwrap();
+    assert_eq!(
+        (alert.fix.source, alert.fix.accuracy_m),
+        (FixSource::Gps, 80.0)
+    );
+    core.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn test_an_old_fix_survives_a_restart_and_is_sent_as_last_known() {
+    let dir = tempfile::tempdir().unwrap();
+    let core = phone(dir.path(), true).await;
+    let old = gps(10 * 60_000, 12.0); // ten minutes old
+    core.feed_fix(old.clone()).unwrap();
+    core.shutdown().await;
+    drop(core);
+
+    let core = phone(dir.path(), true).await;
+    let id = core.raise_sos(sos()).await.unwrap();
+    let alert = core.alert(id).unwrap().unwrap();
+    assert_eq!(
+        alert.fix.source,
+        FixSource::LastKnown,
+        "never passed off as fresh"
+    );
+    assert_eq!(
+        alert.fix.fixed_at_ms, old.fixed_at_ms,
+        "keeps its original time"
+    );
+    assert_eq!((alert.fix.lat, alert.fix.lon), (old.lat, old.lon));
+    core.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn test_with_no_fix_at_all_the_registered_place_is_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let core = phone(dir.path(), true).await;
+    let id = core.raise_sos(sos()).await.unwrap();
+    let alert = core.alert(id).unwrap().unwrap();
+    assert_eq!(alert.fix.source, FixSource::RegisteredPlace);
+    assert_eq!(
+        (alert.fix.lat, alert.fix.lon, alert.fix.accuracy_m),
+        (-8.0655, -79.0012, 60.0)
+    );
+    // Queued for the server even though nobody is enrolled yet.
+    let pending = core.pending().unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].item, OutboxItemKind::Alert);
+    assert_eq!(pending[0].endpoint, auxilio_core::SERVER_ENDPOINT);
+    core.shutdown().await;
+}
+
+#[tokio::test]
+async fn test_a_garbage_note_and_battery_never_block_an_sos() {
+    let dir = tempfile::tempdir().unwrap();
+    let core = phone(dir.path(), false).await;
+    core.feed_fix(gps(0, 5.0)).unwrap();
+    let req = SosRequest {
+        kind: AlertKind::Violencia,
+        silent: true,
+        note: Some(format!("\u{0007}{}\u{0000}", "a".repeat(5_000))),
+        battery_pct: Some(250),
+    };
+    let id = core.raise_sos(req).await.unwrap();
+    let alert = core.alert(id).unwrap().unwrap();
+    assert!(alert.silent);
+    let note = alert.note.unwrap();
+    assert_eq!(
+        note.chars().count(),
+        auxilio_core::protocol::limits::MAX_NOTE_CHARS
+    );
+    assert!(!note.chars().any(char::is_control));
+    core.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn test_tracking_queues_new_fixes_every_interval_until_tracking_max() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(dir.path(), dead_url());
+    cfg.tracking_interval = Duration::from_secs(10);
+    cfg.tracking_max = Duration::from_secs(60);
+    let core = Core::open(cfg).await.unwrap();
+    core.set_profile(profile()).unwrap();
+    core.feed_fix(gps(0, 5.0)).unwrap();
+    let id = core.raise_sos(sos()).await.unwrap();
+    let positions = || {
+        core.pending()
+            .unwrap()
+            .iter()
+            .filter(|p| p.item == OutboxItemKind::Position)
+            .count()
+    };
+    // The same fix again and again is not a new position.
+    tokio::time::sleep(Duration::from_secs(25)).await;
+    assert_eq!(positions(), 0);
+    // A new fix every 2 s: one position per 10 s tick.
+    for i in 1..=60 {
+        core.feed_fix(gps(-i, 5.0)).unwrap(); // strictly newer each time
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    let n = positions();
+    assert!(
+        (3..=4).contains(&n),
+        "ticks at 30, 40, 50 (and maybe 60) s: {n}"
+    );
+    let seqs: Vec<u32> = core
+        .pending()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p.seq)
+        .collect();
+    assert_eq!(seqs, (0..n as u32).collect::<Vec<_>>());
+    assert!(core.alert(id).unwrap().is_some());
+    core.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn test_tracking_stops_when_the_alert_is_cancelled() {
+    let dir = tempfile::tempdir().unwrap();
+    let core = phone(dir.path(), false).await;
+    core.feed_fix(gps(0, 5.0)).unwrap();
+    let id = core.raise_sos(sos()).await.unwrap();
+    core.cancel(id, Some("falsa alarma".into())).await.unwrap();
+    for i in 1..=30 {
+        core.feed_fix(gps(-i, 5.0)).unwrap();
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    let kinds: Vec<OutboxItemKind> = core.pending().unwrap().iter().map(|p| p.item).collect();
+    assert_eq!(kinds, [OutboxItemKind::Alert, OutboxItemKind::Cancel]);
+    assert!(core.alert(id).unwrap().unwrap().cancel_requested);
+    assert!(matches!(
+        core.cancel(uuid::Uuid::now_v7(), None).await,
+        Err(CoreError::UnknownAlert)
+    ));
+    core.shutdown().await;
+}
