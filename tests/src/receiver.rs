@@ -271,6 +271,16 @@ impl Receiver {
             .unwrap_or(0)
     }
 
+    /// When each request to this route arrived, in order.
+    pub fn arrival_times(&self, route: Route) -> Vec<std::time::Instant> {
+        self.shared
+            .lock()
+            .arrivals
+            .get(&route)
+            .cloned()
+            .unwrap_or_default()
+    }
+
     pub fn total_requests(&self) -> usize {
         self.shared.lock().requests.values().sum()
     }

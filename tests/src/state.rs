@@ -117,6 +117,8 @@ pub(crate) struct State {
     pub cancels: HashMap<AlertId, Cancel>,
     pub stored: Vec<Stored>,
     pub requests: HashMap<Route, usize>,
+    /// When each request arrived, per route.
+    pub arrivals: HashMap<Route, Vec<std::time::Instant>>,
     /// Positions or cancels that arrived before their alert, or other
     /// breaches of the delivery order (described without personal data).
     pub order_violations: Vec<String>,
@@ -129,6 +131,10 @@ pub(crate) struct State {
 impl State {
     pub(crate) fn count_request(&mut self, route: Route) {
         *self.requests.entry(route).or_default() += 1;
+        self.arrivals
+            .entry(route)
+            .or_default()
+            .push(std::time::Instant::now());
     }
 
     pub(crate) fn key_of(&self, device: &DeviceId) -> Option<PublicKey> {

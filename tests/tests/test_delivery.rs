@@ -59,7 +59,12 @@ async fn test_every_alert_arrives_exactly_once_through_a_faulty_network() {
     ));
     rx.push_fault(FaultRule::on(Route::Alert, Fault::DropAfterCommit));
     rx.push_fault(FaultRule::on(Route::Alert, Fault::Delay(Duration::from_millis(300))).times(2));
+    rx.push_fault(FaultRule::on(
+        Route::Alert,
+        Fault::RateLimited { retry_after_s: 1 },
+    ));
     rx.push_fault(FaultRule::on(Route::Positions, Fault::Drop));
+    rx.push_fault(FaultRule::on(Route::Positions, Fault::DropAfterCommit));
     rx.push_fault(FaultRule::on(
         Route::Positions,
         Fault::Unavailable { retry_after_s: 1 },
@@ -84,9 +89,9 @@ async fn test_every_alert_arrives_exactly_once_through_a_faulty_network() {
         assert_eq!(rx.committed_count(*id), expected, "alert {id}");
     }
     assert_eq!(rx.conflicts(), 0);
-    // Two drops, one 503 and one drop after commit each cost a retry.
+    // Two drops, one 503, one 429 and one drop after commit each cost a retry.
     assert!(
-        rx.requests(Route::Alert) >= ids.len() + 4,
+        rx.requests(Route::Alert) >= ids.len() + 5,
         "the faults were hit: {} alert requests",
         rx.requests(Route::Alert)
     );
@@ -118,8 +123,17 @@ async fn test_every_alert_arrives_exactly_once_through_a_faulty_network() {
         .await
         .unwrap();
 
-    // The cancel arrived, after its alert.
+    // The cancel arrived, after its alert, and the phone says so.
     assert!(rx.is_cancelled(called_off));
+    events
+        .wait_for("the Cancelled event", |e| {
+            matches!(e, CoreEvent::Cancelled { alert_id } if *alert_id == called_off).then_some(())
+        })
+        .await
+        .unwrap();
+    // A batch the server stored but could not acknowledge was re-sent with
+    // the same (alert_id, seq): the server saw duplicates, stored them once.
+    assert!(rx.duplicate_positions() >= 1);
     // Positions were tracked and delivered, never before their alert.
     assert!(ids
         .iter()
@@ -215,6 +229,31 @@ async fn test_an_alert_raised_before_enrollment_waits_and_then_arrives() {
         .unwrap();
     core.connectivity_restored();
     rx.wait_for_commit(id).await.unwrap();
+    assert_eq!(rx.committed_count(id), 1);
+    core.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_retry_after_is_honoured_even_above_the_backoff_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    let rx = Receiver::start(ReceiverOptions::default()).await.unwrap();
+    // quick_config caps the backoff at 200 ms; the server asks for 2 s.
+    let core = enrolled_phone(&rx, quick_config(dir.path(), rx.url()))
+        .await
+        .unwrap();
+    rx.push_fault(FaultRule::on(
+        Route::Alert,
+        Fault::Unavailable { retry_after_s: 2 },
+    ));
+    let id = core.raise_sos(sos(AlertKind::Extorsion)).await.unwrap();
+    rx.wait_for_commit(id).await.unwrap();
+    let times = rx.arrival_times(Route::Alert);
+    assert_eq!(times.len(), 2);
+    let waited = times[1] - times[0];
+    assert!(
+        waited >= Duration::from_millis(1900),
+        "retried after {waited:?}"
+    );
     assert_eq!(rx.committed_count(id), 1);
     core.shutdown().await;
 }

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use auxilio_core::{AlertStatus, CoreEvent, SosRequest};
-use auxilio_e2e::harness::{enrolled_phone, quick_config, EventLog};
+use auxilio_e2e::harness::{enrolled_phone, keep_feeding, quick_config, EventLog};
 use auxilio_e2e::{OperatorUpdate, Receiver, ReceiverOptions};
 use auxilio_protocol::{AlertKind, Outcome};
 
@@ -118,8 +118,19 @@ async fn test_the_reporter_follows_the_operator_step_by_step() {
     let local = core.alert(id).unwrap().unwrap();
     assert_eq!(local.status, Some(AlertStatus::Resolved));
 
-    // A resolved alert is closed: calling it off now is refused.
+    // A resolved alert is closed: calling it off now is refused, and
+    // tracking stops (several tracking intervals pass without a new position).
     assert!(core.cancel(id, None).await.is_err());
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    let _gps = keep_feeding(&core, Duration::from_millis(50));
+    core.wait_drained().await.unwrap();
+    let tracked = rx.positions(id).len();
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    core.wait_drained().await.unwrap();
+    assert_eq!(
+        rx.positions(id).len(),
+        tracked,
+        "no tracking after resolved"
+    );
+    assert!(core.pending().unwrap().is_empty());
     core.shutdown().await;
 }
