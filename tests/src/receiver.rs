@@ -6,7 +6,9 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use auxilio_protocol::{Alert, AlertId, AlertView, DeviceId, Place, PositionUpdate, Profile};
+use auxilio_protocol::{
+    Alert, AlertId, AlertView, DeviceId, Place, PositionUpdate, Profile, PublicKey,
+};
 use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
@@ -297,6 +299,15 @@ impl Receiver {
 
     pub fn enrolled_devices(&self) -> usize {
         self.shared.lock().devices.len()
+    }
+
+    /// Registers a device as if it had enrolled here (a registry shared by
+    /// several endpoints).
+    pub fn enroll_device(&self, device: DeviceId, key: PublicKey, profile: Profile) {
+        self.shared
+            .lock()
+            .devices
+            .insert(device, crate::state::Device { key, profile });
     }
 
     /// The profile a device enrolled with.
