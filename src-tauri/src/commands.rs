@@ -4,7 +4,7 @@
 //! (`alertId`). Every error is a tagged `{ kind, message }` ([`Error`]).
 
 use auxilio_core::{
-    AlertId, AlertKind, AlertStatus, EnrollResponse, LocalAlert, PendingItem, Place, Profile,
+    AlertId, AlertKind, AlertStatus, AlertView, EnrollResponse, LocalAlert, PendingItem, Place, Profile,
     SosRequest,
 };
 use serde::{Deserialize, Serialize};
@@ -187,25 +187,36 @@ pub async fn alert_status(state: State<'_, AppState>, alert_id: AlertId) -> Resu
         .ok_or_else(|| Error::UnknownAlert("unknown alert".into()))
 }
 
+/// One alert to follow, with what the timeline needs after a restart.
 #[derive(Serialize, Debug, PartialEq)]
 pub struct LocalAlertSummary {
     pub id: AlertId,
     pub kind: AlertKind,
     pub created_at_ms: i64,
+    /// The server committed it.
+    pub delivered: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub view: Option<AlertView>,
+    /// The person called it off (the cancel may still be on its way).
+    pub cancelled: bool,
 }
 
-/// Alerts that still need following, newest first.
+/// Alerts that still need following (not resolved or cancelled on the
+/// server), newest first.
 #[tauri::command]
 pub async fn open_alerts(state: State<'_, AppState>) -> Result<Vec<LocalAlertSummary>> {
     Ok(state
         .core
         .alerts()?
         .into_iter()
-        .filter(|a| !a.cancel_requested && !a.status.is_some_and(AlertStatus::is_terminal))
+        .filter(|a| !a.status.is_some_and(AlertStatus::is_terminal))
         .map(|a| LocalAlertSummary {
             id: a.id,
             kind: a.kind,
             created_at_ms: a.created_at_ms,
+            delivered: a.received,
+            view: a.view,
+            cancelled: a.cancel_requested,
         })
         .collect())
 }
@@ -382,6 +393,6 @@ pub async fn stop_duty<R: Runtime>(
 pub async fn acknowledge_assignment(
     state: State<'_, AppState>,
     alert_id: AlertId,
-) -> Result<auxilio_core::AlertView> {
+) -> Result<AlertView> {
     state.unit.acknowledge(alert_id).await
 }

@@ -48,9 +48,9 @@ const READY_PROBE: &str = r#"(function () {
   check();
 })();"#;
 
-/// The app's commands and state on any runtime (the real one, or Tauri's
-/// mock runtime in tests). Plugins and the window are added by [`run`].
-pub fn app_builder<R: Runtime>(builder: Builder<R>, startup: Startup) -> Builder<R> {
+/// The app's commands on any runtime (the real one, or Tauri's mock runtime
+/// in tests). State comes from [`init`]; plugins and the window from [`run`].
+pub fn app_builder<R: Runtime>(builder: Builder<R>) -> Builder<R> {
     builder
         .invoke_handler(tauri::generate_handler![
             commands::is_enrolled,
@@ -79,12 +79,15 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, startup: Startup) -> Builder
             commands::unit_report,
             commands::acknowledge_assignment,
         ])
-        .setup(move |app| {
-            let state = AppState::open(app.handle(), startup)?;
-            app.manage(state);
-            events::forward(app.handle().clone());
-            Ok(())
-        })
+}
+
+/// Opens the core and the shell state, manages them, and starts forwarding
+/// core events. [`run`] calls it from `setup`; tests call it after `build`.
+pub fn init<R: Runtime>(app: &tauri::AppHandle<R>, startup: Startup) -> Result<(), Error> {
+    let state = AppState::open(app, startup)?;
+    app.manage(state);
+    events::forward(app.clone());
+    Ok(())
 }
 
 /// The compiled configuration (`tauri.conf.json`, capabilities, `ui/dist`).
@@ -145,7 +148,22 @@ pub fn run() {
         .plugin(tauri_plugin_geolocation::init())
         .plugin(tauri_plugin_haptics::init())
         .plugin(tauri_plugin_barcode_scanner::init());
-    let builder = app_builder(builder, startup).on_page_load(|webview, payload| {
+    let builder = app_builder(builder)
+        .setup(move |app| {
+            init(app.handle(), startup)?;
+            open_main_window(app)?;
+            listen_for_links(app);
+            #[cfg(mobile)]
+            {
+                use tauri_plugin_notification::NotificationExt;
+                // Android 13+ asks once; a unit must be alerted in the background.
+                if let Err(e) = app.notification().request_permission() {
+                    tracing::warn!(error = %e, "notification permission not requested");
+                }
+            }
+            Ok(())
+        })
+        .on_page_load(|webview, payload| {
         if payload.event() == tauri::webview::PageLoadEvent::Finished {
             if let Err(e) = webview.eval(READY_PROBE) {
                 tracing::debug!(error = %e, "ready probe not injected");
@@ -160,30 +178,20 @@ pub fn run() {
             std::process::exit(1);
         }
     };
-    if let Err(e) = open_main_window(&app) {
-        tracing::error!(error = %e, "the window could not open");
-        eprintln!("auxilio-app: cannot open the window: {e}");
-        std::process::exit(1);
-    }
-    #[cfg(mobile)]
-    {
-        use tauri_plugin_notification::NotificationExt;
-        // Android 13+ asks once; a unit must be alerted in the background.
-        if let Err(e) = app.notification().request_permission() {
-            tracing::warn!(error = %e, "notification permission not requested");
+    app.run(|handle, event| {
+        let Some(state) = handle.try_state::<AppState>() else {
+            return;
+        };
+        match event {
+            tauri::RunEvent::Exit => {
+                state.unit.stop_duty_task();
+                tauri::async_runtime::block_on(state.core.shutdown());
+            }
+            tauri::RunEvent::Resumed => {
+                // Back in the foreground, maybe with a network again.
+                state.core.connectivity_restored();
+            }
+            _ => {}
         }
-    }
-    listen_for_links(&app);
-    app.run(|handle, event| match event {
-        tauri::RunEvent::Exit => {
-            let state = handle.state::<AppState>();
-            state.unit.stop_duty_task();
-            tauri::async_runtime::block_on(state.core.shutdown());
-        }
-        tauri::RunEvent::Resumed => {
-            // Back in the foreground, maybe with a network again.
-            handle.state::<AppState>().core.connectivity_restored();
-        }
-        _ => {}
     });
 }

@@ -8,7 +8,7 @@
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use auxilio_app_lib::{app_builder, context, Startup};
+use auxilio_app_lib::{app_builder, context, init, Startup};
 use auxilio_server::demo::DemoCredentials;
 use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
@@ -60,9 +60,8 @@ pub fn app(server: &url::Url) -> TestApp {
         server: Some(server.clone()),
         ..Startup::new()
     };
-    let app = app_builder(mock_builder(), startup)
-        .build(context())
-        .unwrap();
+    let app = app_builder(mock_builder()).build(context()).unwrap();
+    init(app.handle(), startup).unwrap();
     let (tx, events) = mpsc::channel();
     for name in [
         auxilio_app_lib::events::EVENT_CORE,
