@@ -83,6 +83,10 @@ pub struct FleetReport {
     pub wedged: usize,
     /// Outbox rows not delivered when the run ended.
     pub still_pending: usize,
+    /// From pressing SOS to the durable commit (includes the wait for a
+    /// good fix, up to the fix deadline, for phones indoors).
+    pub queue_ms_p50: Option<u64>,
+    pub queue_ms_max: Option<u64>,
     /// From the commit on the phone to the server's receipt.
     pub delivery_ms_p50: Option<u64>,
     pub delivery_ms_p95: Option<u64>,
@@ -96,7 +100,7 @@ impl std::fmt::Display for FleetReport {
             f,
             "fleet: {} phones ({} enrolled), {} alerts raised ({} failed), {} received by the server, \
              {} cancelled, {} status updates, {} SMS fallbacks, {} wedged, {} rows still pending; \
-             delivery p50 {} p95 {} max {}",
+             SOS to queued p50 {} max {}; queued to received p50 {} p95 {} max {}",
             self.devices,
             self.enrolled,
             self.alerts_raised,
@@ -107,6 +111,8 @@ impl std::fmt::Display for FleetReport {
             self.sms_fallbacks,
             self.wedged,
             self.still_pending,
+            ms(self.queue_ms_p50),
+            ms(self.queue_ms_max),
             ms(self.delivery_ms_p50),
             ms(self.delivery_ms_p95),
             ms(self.delivery_ms_max),
@@ -118,6 +124,7 @@ impl std::fmt::Display for FleetReport {
 struct Tally {
     report: FleetReport,
     raised_at: HashMap<AlertId, Instant>,
+    queue_ms: Vec<u64>,
     received_at: HashMap<AlertId, Instant>,
 }
 
@@ -201,17 +208,24 @@ pub async fn run_until(
             Some(rx.saturating_duration_since(*raised).as_millis() as u64)
         })
         .collect();
-    latencies.sort_unstable();
-    let pick = |q: f64| -> Option<u64> {
-        let last = latencies.len().checked_sub(1)?;
-        latencies.get(((last as f64) * q).round() as usize).copied()
-    };
+    let mut queue_ms = std::mem::take(&mut t.queue_ms);
+    t.report.queue_ms_p50 = percentile(&mut queue_ms, 0.5);
+    t.report.queue_ms_max = percentile(&mut queue_ms, 1.0);
+    t.report.delivery_ms_p50 = percentile(&mut latencies, 0.5);
+    t.report.delivery_ms_p95 = percentile(&mut latencies, 0.95);
+    t.report.delivery_ms_max = percentile(&mut latencies, 1.0);
     t.report.devices = phones.len();
     t.report.still_pending = still_pending;
-    t.report.delivery_ms_p50 = pick(0.5);
-    t.report.delivery_ms_p95 = pick(0.95);
-    t.report.delivery_ms_max = latencies.last().copied();
     Ok(t.report.clone())
+}
+
+/// The `q` quantile (nearest rank) of `values`, `None` if empty.
+fn percentile(values: &mut [u64], q: f64) -> Option<u64> {
+    values.sort_unstable();
+    let last = values.len().checked_sub(1)?;
+    values
+        .get(((last as f64) * q.clamp(0.0, 1.0)).round() as usize)
+        .copied()
 }
 
 async fn start_phones(
@@ -394,7 +408,9 @@ async fn raise_one(
     {
         let mut t = tally(&shared);
         t.report.alerts_raised += 1;
-        t.raised_at.insert(id, started);
+        t.queue_ms.push(started.elapsed().as_millis() as u64);
+        // Delivery is timed from the commit (raise_sos returns after it).
+        t.raised_at.insert(id, Instant::now());
     }
     tracing::info!(phone = index, alert_id = %id, kind = kind.as_str(), "SOS raised");
     if let Some(after) = cancel_after {
