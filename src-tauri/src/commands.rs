@@ -4,8 +4,8 @@
 //! (`alertId`). Every error is a tagged `{ kind, message }` ([`Error`]).
 
 use auxilio_core::{
-    AlertId, AlertKind, AlertStatus, AlertView, EnrollResponse, LocalAlert, PendingItem, Place, Profile,
-    SosRequest,
+    AlertId, AlertKind, AlertStatus, AlertView, EnrollResponse, LocalAlert, PendingItem, Place,
+    Profile, SosRequest,
 };
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Emitter, Manager, Runtime, State};
@@ -156,7 +156,9 @@ pub async fn raise_sos<R: Runtime>(
             battery_pct: None,
         })
         .await;
-    state.location.set(&app, &state.core, Reason::Countdown, false);
+    state
+        .location
+        .set(&app, &state.core, Reason::Countdown, false);
     if result.is_err() {
         let open = state.core.alerts().is_ok_and(|l| {
             l.iter()
@@ -287,8 +289,15 @@ pub async fn ui_ready<R: Runtime>(
         first
     };
     if first {
-        let screen: String = screen.chars().filter(char::is_ascii_alphanumeric).take(20).collect();
-        println!("auxilio-app: ui-ready screen={screen} after_ms={}", elapsed.as_millis());
+        let screen: String = screen
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .take(20)
+            .collect();
+        println!(
+            "auxilio-app: ui-ready screen={screen} after_ms={}",
+            elapsed.as_millis()
+        );
         tracing::info!(%screen, after_ms = elapsed.as_millis() as u64, "first screen ready");
         if let Some(after) = state.startup.exit_after_ready {
             tauri::async_runtime::spawn(async move {
@@ -369,7 +378,11 @@ async fn duty_round<R: Runtime>(app: &AppHandle<R>) {
     match state.unit.assignments().await {
         Ok(list) => {
             for a in state.unit.take_new(&list) {
-                feedback::notify(app, "Auxilio: alerta asignada", "Nueva alerta asignada a su unidad");
+                feedback::notify(
+                    app,
+                    "Auxilio: alerta asignada",
+                    "Nueva alerta asignada a su unidad",
+                );
                 let _ = app.emit(EVENT_UNIT_ASSIGNMENT, &a);
             }
         }

@@ -57,7 +57,10 @@ pub fn handle<R: Runtime>(app: &AppHandle<R>, url: &url::Url) {
             Err(_) => return,
         };
         target.set_path(crate::CITIZEN_PAGE);
-        target.query_pairs_mut().clear().append_pair("enroll", &link);
+        target
+            .query_pairs_mut()
+            .clear()
+            .append_pair("enroll", &link);
         if let Err(e) = window.navigate(target) {
             tracing::warn!(error = %e, "cannot open the enrollment form");
         }
@@ -74,7 +77,10 @@ mod tests {
 
     #[test]
     fn enrollment_links_give_their_code() {
-        assert_eq!(code("auxilio://enroll?code=AB12-cd_3").as_deref(), Some("AB12-cd_3"));
+        assert_eq!(
+            code("auxilio://enroll?code=AB12-cd_3").as_deref(),
+            Some("AB12-cd_3")
+        );
         assert_eq!(code("auxilio://enroll?c=XYZ").as_deref(), Some("XYZ"));
     }
 
@@ -84,6 +90,9 @@ mod tests {
         assert_eq!(code("https://enroll?code=AB"), None);
         assert_eq!(code("auxilio://enroll?code=%3Cscript%3E"), None);
         assert_eq!(code("auxilio://enroll"), None);
-        assert_eq!(code(&format!("auxilio://enroll?code={}", "A".repeat(65))), None);
+        assert_eq!(
+            code(&format!("auxilio://enroll?code={}", "A".repeat(65))),
+            None
+        );
     }
 }

@@ -72,10 +72,8 @@ fn react<R: Runtime>(app: &AppHandle<R>, event: &CoreEvent) {
                 crate::feedback::haptic(app, crate::feedback::Haptic::Sent);
             }
         }
-        CoreEvent::Resolved { .. } | CoreEvent::Cancelled { .. } => {
-            if !has_open_alerts(&state) {
-                state.location.set(app, &state.core, Reason::Sos, false);
-            }
+        CoreEvent::Resolved { .. } | CoreEvent::Cancelled { .. } if !has_open_alerts(&state) => {
+            state.location.set(app, &state.core, Reason::Sos, false);
         }
         _ => {}
     }

@@ -62,7 +62,9 @@ pub const LINK_SCHEMES: [&str; 3] = ["sms", "tel", "geo"];
 pub fn check_link(link: &str) -> Result<url::Url> {
     let url = url::Url::parse(link.trim()).map_err(|_| Error::invalid("not a link"))?;
     if !LINK_SCHEMES.contains(&url.scheme()) {
-        return Err(Error::invalid("only sms:, tel: and geo: links can be opened"));
+        return Err(Error::invalid(
+            "only sms:, tel: and geo: links can be opened",
+        ));
     }
     Ok(url)
 }

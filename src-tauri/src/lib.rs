@@ -51,34 +51,33 @@ const READY_PROBE: &str = r#"(function () {
 /// The app's commands on any runtime (the real one, or Tauri's mock runtime
 /// in tests). State comes from [`init`]; plugins and the window from [`run`].
 pub fn app_builder<R: Runtime>(builder: Builder<R>) -> Builder<R> {
-    builder
-        .invoke_handler(tauri::generate_handler![
-            commands::is_enrolled,
-            commands::profile,
-            commands::enroll,
-            commands::set_profile,
-            commands::settings,
-            commands::set_settings,
-            commands::set_position,
-            commands::raise_sos,
-            commands::cancel_sos,
-            commands::alert_status,
-            commands::open_alerts,
-            commands::pending,
-            commands::pending_count,
-            commands::sms_fallback_sent,
-            commands::arm_location,
-            commands::connectivity_restored,
-            commands::open_link,
-            commands::haptic,
-            commands::ui_ready,
-            commands::unit_login,
-            commands::unit_logout,
-            commands::start_duty,
-            commands::stop_duty,
-            commands::unit_report,
-            commands::acknowledge_assignment,
-        ])
+    builder.invoke_handler(tauri::generate_handler![
+        commands::is_enrolled,
+        commands::profile,
+        commands::enroll,
+        commands::set_profile,
+        commands::settings,
+        commands::set_settings,
+        commands::set_position,
+        commands::raise_sos,
+        commands::cancel_sos,
+        commands::alert_status,
+        commands::open_alerts,
+        commands::pending,
+        commands::pending_count,
+        commands::sms_fallback_sent,
+        commands::arm_location,
+        commands::connectivity_restored,
+        commands::open_link,
+        commands::haptic,
+        commands::ui_ready,
+        commands::unit_login,
+        commands::unit_logout,
+        commands::start_duty,
+        commands::stop_duty,
+        commands::unit_report,
+        commands::acknowledge_assignment,
+    ])
 }
 
 /// Opens the core and the shell state, manages them, and starts forwarding
@@ -164,12 +163,12 @@ pub fn run() {
             Ok(())
         })
         .on_page_load(|webview, payload| {
-        if payload.event() == tauri::webview::PageLoadEvent::Finished {
-            if let Err(e) = webview.eval(READY_PROBE) {
-                tracing::debug!(error = %e, "ready probe not injected");
+            if payload.event() == tauri::webview::PageLoadEvent::Finished {
+                if let Err(e) = webview.eval(READY_PROBE) {
+                    tracing::debug!(error = %e, "ready probe not injected");
+                }
             }
-        }
-    });
+        });
     let app = match builder.build(context()) {
         Ok(app) => app,
         Err(e) => {

@@ -116,12 +116,19 @@ pub struct Location {
 impl Location {
     /// The newest accepted fix (for a unit's position report).
     pub fn latest(&self) -> Option<Fix> {
-        self.latest.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.latest
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Whether anything currently wants positions.
     pub fn is_active(&self) -> bool {
-        !self.active.lock().unwrap_or_else(|p| p.into_inner()).is_empty()
+        !self
+            .active
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_empty()
     }
 
     /// Turns `reason` on or off, starting or stopping the platform watch.
@@ -262,7 +269,10 @@ mod tests {
         r.altitude_m = Some(60.0);
         let fix = fix_from_reading(&r).unwrap();
         assert_eq!(fix.source, FixSource::Fused);
-        assert_eq!((fix.lat, fix.lon, fix.accuracy_m), (-8.0745, -79.0012, 12.0));
+        assert_eq!(
+            (fix.lat, fix.lon, fix.accuracy_m),
+            (-8.0745, -79.0012, 12.0)
+        );
         assert_eq!(fix.heading_deg, None);
         assert_eq!(fix.speed_mps, None);
         assert_eq!(fix.altitude_m, Some(60.0));

@@ -94,8 +94,9 @@ impl AppState {
                 .app_data_dir()
                 .map_err(|_| Error::Storage("no app data directory on this platform".into()))?,
         };
-        std::fs::create_dir_all(&data_dir)
-            .map_err(|e| Error::Storage(format!("cannot create the data directory ({})", e.kind())))?;
+        std::fs::create_dir_all(&data_dir).map_err(|e| {
+            Error::Storage(format!("cannot create the data directory ({})", e.kind()))
+        })?;
         let settings_path = data_dir.join("settings.json");
         let settings = Settings::load(&settings_path);
         let server = match &startup.server {
@@ -106,10 +107,8 @@ impl AppState {
                 .and_then(|u| Settings::check_server_url(u).ok())
                 .map_or_else(|| Settings::check_server_url(DEFAULT_SERVER), Ok)?,
         };
-        let core = tauri::async_runtime::block_on(Core::open(core_config(
-            data_dir,
-            server.clone(),
-        )))?;
+        let core =
+            tauri::async_runtime::block_on(Core::open(core_config(data_dir, server.clone())))?;
         Ok(AppState {
             unit: UnitSession::new(server.clone())?,
             core,

@@ -24,13 +24,19 @@ fn test_an_sos_raised_through_the_command_reaches_the_server() {
     assert_eq!(t.invoke("is_enrolled", json!({})).unwrap(), json!(false));
     assert_eq!(t.invoke("profile", json!({})).unwrap(), Value::Null);
     assert_eq!(
-        t.error_kind("raise_sos", json!({ "req": { "kind": "sos", "silent": false } })),
+        t.error_kind(
+            "raise_sos",
+            json!({ "req": { "kind": "sos", "silent": false } })
+        ),
         "not_enrolled"
     );
 
     // A wrong code is a tagged bad_code; the demo code enrolls.
     assert_eq!(
-        t.error_kind("enroll", json!({ "code": "WRONG-CODE", "profile": common::profile() })),
+        t.error_kind(
+            "enroll",
+            json!({ "code": "WRONG-CODE", "profile": common::profile() })
+        ),
         "bad_code"
     );
     let answer = t.enroll(&server);
@@ -43,7 +49,10 @@ fn test_an_sos_raised_through_the_command_reaches_the_server() {
 
     // Desktop has no location source: the place is set by hand.
     let place = t
-        .invoke("set_position", json!({ "lat": -8.0745, "lon": -79.0012, "radiusM": 30.0 }))
+        .invoke(
+            "set_position",
+            json!({ "lat": -8.0745, "lon": -79.0012, "radiusM": 30.0 }),
+        )
         .unwrap();
     assert_eq!(place["radius_m"], 30.0);
 
@@ -77,8 +86,11 @@ fn test_an_sos_raised_through_the_command_reaches_the_server() {
     assert!(t.invoke("pending_count", json!({})).unwrap().is_u64());
 
     // Cancel reaches the server too.
-    t.invoke("cancel_sos", json!({ "alertId": id, "reason": "falsa alarma" }))
-        .unwrap();
+    t.invoke(
+        "cancel_sos",
+        json!({ "alertId": id, "reason": "falsa alarma" }),
+    )
+    .unwrap();
     t.wait_event(EVENT_CORE, |e| e["type"] == "cancelled", WAIT);
     assert_eq!(
         serde_json::to_value(server_alert(&server, id).unwrap().alert.status).unwrap(),
@@ -101,7 +113,9 @@ fn test_unknown_alerts_and_bad_arguments_are_tagged_errors() {
         );
     }
     // Malformed arguments are refused by Tauri before the command runs.
-    assert!(t.invoke("cancel_sos", json!({ "alertId": "not-a-uuid" })).is_err());
+    assert!(t
+        .invoke("cancel_sos", json!({ "alertId": "not-a-uuid" }))
+        .is_err());
     assert_eq!(
         t.error_kind("set_settings", json!({ "serverUrl": "ftp://x" })),
         "invalid"
@@ -123,9 +137,17 @@ fn test_no_zero_position_or_zero_accuracy_becomes_an_alert() {
     t.enroll(&server);
 
     // What the geolocation plugin's desktop half would give, and a zero radius.
-    for (lat, lon, radius) in [(0.0, 0.0, 10.0), (0.0, 0.0, 0.0), (-8.07, -79.0, 0.0), (-8.07, -79.0, -5.0)] {
+    for (lat, lon, radius) in [
+        (0.0, 0.0, 10.0),
+        (0.0, 0.0, 0.0),
+        (-8.07, -79.0, 0.0),
+        (-8.07, -79.0, -5.0),
+    ] {
         assert_eq!(
-            t.error_kind("set_position", json!({ "lat": lat, "lon": lon, "radiusM": radius })),
+            t.error_kind(
+                "set_position",
+                json!({ "lat": lat, "lon": lon, "radiusM": radius })
+            ),
             "invalid",
             "({lat}, {lon}) ± {radius}"
         );
@@ -136,7 +158,10 @@ fn test_no_zero_position_or_zero_accuracy_becomes_an_alert() {
     );
     // So there is no position at all, and no alert is made.
     assert_eq!(
-        t.error_kind("raise_sos", json!({ "req": { "kind": "sos", "silent": true } })),
+        t.error_kind(
+            "raise_sos",
+            json!({ "req": { "kind": "sos", "silent": true } })
+        ),
         "no_position"
     );
     assert_eq!(t.invoke("open_alerts", json!({})).unwrap(), json!([]));
@@ -165,18 +190,34 @@ fn test_settings_links_and_platform_answers() {
     assert_eq!(s["role"], "citizen");
 
     let s = t
-        .invoke("set_settings", json!({ "serverUrl": "https://auxilio.example.org", "role": "unit" }))
+        .invoke(
+            "set_settings",
+            json!({ "serverUrl": "https://auxilio.example.org", "role": "unit" }),
+        )
         .unwrap();
     assert_eq!(s["role"], "unit");
     assert_eq!(s["restart_required"], true);
     let saved = std::fs::read_to_string(t.dir.path().join("settings.json")).unwrap();
     assert!(saved.contains("auxilio.example.org"));
 
-    assert_eq!(t.invoke("haptic", json!({ "kind": "hold" })).unwrap(), json!(false));
+    assert_eq!(
+        t.invoke("haptic", json!({ "kind": "hold" })).unwrap(),
+        json!(false)
+    );
     assert!(t.invoke("haptic", json!({ "kind": "loud" })).is_err());
-    assert_eq!(t.invoke("arm_location", json!({ "active": true })).unwrap(), json!(false));
-    assert_eq!(t.invoke("arm_location", json!({ "active": false })).unwrap(), json!(false));
-    assert_eq!(t.invoke("connectivity_restored", json!({})).unwrap(), Value::Null);
+    assert_eq!(
+        t.invoke("arm_location", json!({ "active": true })).unwrap(),
+        json!(false)
+    );
+    assert_eq!(
+        t.invoke("arm_location", json!({ "active": false }))
+            .unwrap(),
+        json!(false)
+    );
+    assert_eq!(
+        t.invoke("connectivity_restored", json!({})).unwrap(),
+        Value::Null
+    );
     // The opener plugin is not registered on the mock runtime: a valid link
     // gets as far as the opener and says so.
     assert_eq!(
@@ -190,16 +231,32 @@ fn test_settings_links_and_platform_answers() {
 }
 
 #[test]
+fn test_the_capabilities_grant_the_commands_to_the_main_window_only() {
+    let server = server();
+    let t = app(&server.url);
+    assert!(t.invoke("is_enrolled", json!({})).is_ok());
+    let other = tauri::WebviewWindowBuilder::new(&t.app, "other", Default::default())
+        .build()
+        .unwrap();
+    let refused = common::invoke_in(&other, "is_enrolled", json!({}))
+        .expect_err("a window without a capability cannot call the app's commands");
+    assert!(
+        refused.to_string().contains("not allowed"),
+        "refused by the ACL: {refused}"
+    );
+}
+
+#[test]
 fn test_a_unit_goes_on_duty_gets_an_assignment_and_acknowledges_it() {
     let server = server();
     let t = app(&server.url);
 
+    assert_eq!(t.error_kind("start_duty", json!({})), "not_logged_in");
     assert_eq!(
-        t.error_kind("start_duty", json!({})),
-        "not_logged_in"
-    );
-    assert_eq!(
-        t.error_kind("unit_login", json!({ "username": server.creds.unit.0, "password": "wrong" })),
+        t.error_kind(
+            "unit_login",
+            json!({ "username": server.creds.unit.0, "password": "wrong" })
+        ),
         "unauthorized"
     );
     assert_eq!(
@@ -228,17 +285,28 @@ fn test_a_unit_goes_on_duty_gets_an_assignment_and_acknowledges_it() {
     let citizen = app(&server.url);
     citizen.enroll(&server);
     citizen
-        .invoke("set_position", json!({ "lat": -8.0682, "lon": -78.9961, "radiusM": 40.0 }))
+        .invoke(
+            "set_position",
+            json!({ "lat": -8.0682, "lon": -78.9961, "radiusM": 40.0 }),
+        )
         .unwrap();
     let id = id_of(
         &citizen
-            .invoke("raise_sos", json!({ "req": { "kind": "violencia", "silent": true } }))
+            .invoke(
+                "raise_sos",
+                json!({ "req": { "kind": "violencia", "silent": true } }),
+            )
             .unwrap(),
     );
     citizen.wait_event(EVENT_CORE, |e| e["type"] == "received", WAIT);
     let op = common::login(&server, &server.creds.operator);
     common::transition(&server, &op, id, json!({ "to": "acknowledged" }));
-    common::transition(&server, &op, id, json!({ "to": "dispatched", "unit_id": unit_id }));
+    common::transition(
+        &server,
+        &op,
+        id,
+        json!({ "to": "dispatched", "unit_id": unit_id }),
+    );
 
     // The duty loop announces it, once.
     let a = t.wait_event(

@@ -85,22 +85,31 @@ pub fn app(server: &url::Url) -> TestApp {
     }
 }
 
+/// `invoke(cmd, args)` from `window`, as its web view would.
+pub fn invoke_in(
+    window: &WebviewWindow<MockRuntime>,
+    cmd: &str,
+    args: Value,
+) -> Result<Value, Value> {
+    get_ipc_response(
+        window,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|b| b.deserialize::<Value>().unwrap())
+}
+
 impl TestApp {
     /// `invoke(cmd, args)` as the web view does it: Ok(value) or Err({kind, message}).
     pub fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
-        get_ipc_response(
-            &self.window,
-            InvokeRequest {
-                cmd: cmd.into(),
-                callback: CallbackFn(0),
-                error: CallbackFn(1),
-                url: "tauri://localhost".parse().unwrap(),
-                body: InvokeBody::Json(args),
-                headers: Default::default(),
-                invoke_key: INVOKE_KEY.to_string(),
-            },
-        )
-        .map(|b| b.deserialize::<Value>().unwrap())
+        invoke_in(&self.window, cmd, args)
     }
 
     /// The error `kind` of a command that must fail.
@@ -150,7 +159,10 @@ pub fn profile() -> Value {
 }
 
 /// The alert as the server stored it.
-pub fn server_alert(server: &TestServer, id: uuid::Uuid) -> Option<auxilio_server::model::AlertDetail> {
+pub fn server_alert(
+    server: &TestServer,
+    id: uuid::Uuid,
+) -> Option<auxilio_server::model::AlertDetail> {
     tauri::async_runtime::block_on(server.state.read(move |s| s.alert_detail(id))).unwrap()
 }
 
@@ -174,13 +186,22 @@ pub fn login(server: &TestServer, user: &(String, String)) -> String {
 pub fn transition(server: &TestServer, token: &str, id: uuid::Uuid, body: Value) -> Value {
     tauri::async_runtime::block_on(async {
         let r = reqwest::Client::new()
-            .post(server.url.join(&format!("/api/v1/alerts/{id}/transition")).unwrap())
+            .post(
+                server
+                    .url
+                    .join(&format!("/api/v1/alerts/{id}/transition"))
+                    .unwrap(),
+            )
             .bearer_auth(token)
             .json(&body)
             .send()
             .await
             .unwrap();
-        assert!(r.status().is_success(), "transition refused: {}", r.status());
+        assert!(
+            r.status().is_success(),
+            "transition refused: {}",
+            r.status()
+        );
         r.json().await.unwrap()
     })
 }
