@@ -253,6 +253,36 @@ async fn main() {
         percentile(&lat, 0.5),
         percentile(&lat, 0.99)
     );
+    let metrics = http
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let value = |name: &str| -> f64 {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+            .unwrap_or(0.0)
+    };
+    let (sum, count) = (
+        value("auxilio_group_commit_size_sum"),
+        value("auxilio_group_commit_size_count"),
+    );
+    println!(
+        "  group commit: {count} transactions, {:.1} commands each on average",
+        sum / count.max(1.0)
+    );
+    let (busy, txns) = (
+        value("auxilio_group_commit_seconds_sum"),
+        value("auxilio_group_commit_seconds_count"),
+    );
+    println!(
+        "  writer busy {busy:.2} s in total, {:.2} ms per transaction",
+        1000.0 * busy / txns.max(1.0)
+    );
     println!(
         "  send → subscriber: p50 {:?}  p99 {:?}  ({} of {} seen)",
         percentile(&pin, 0.5),

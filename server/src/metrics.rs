@@ -16,6 +16,7 @@ pub struct Metrics {
     commit_latency: Histogram,
     time_to_ack: Histogram,
     batch_size: Histogram,
+    commit_seconds: Histogram,
     pub stream_subscribers: Gauge,
 }
 
@@ -53,6 +54,12 @@ impl Metrics {
             "Commands committed per transaction",
             batch_size.clone(),
         );
+        let commit_seconds = Histogram::new(exponential_buckets(0.0005, 2.0, 14));
+        registry.register(
+            "group_commit_seconds",
+            "Time to apply and commit one transaction (fsync included)",
+            commit_seconds.clone(),
+        );
         let stream_subscribers = Gauge::default();
         registry.register(
             "stream_subscribers",
@@ -65,12 +72,14 @@ impl Metrics {
             commit_latency,
             time_to_ack,
             batch_size,
+            commit_seconds,
             stream_subscribers,
         }
     }
 
-    pub fn observe_batch(&self, size: usize) {
+    pub fn observe_batch(&self, size: usize, took: std::time::Duration) {
         self.batch_size.observe(size as f64);
+        self.commit_seconds.observe(took.as_secs_f64());
     }
 
     pub fn observe_event(&self, event: &StoredEvent) {

@@ -31,6 +31,11 @@ pub fn open_state(db: &Path, settings: Settings) -> Result<AppState, ServeError>
 
 /// Serves `state` on `listener` until Ctrl-C or SIGTERM.
 pub async fn serve_on(listener: TcpListener, state: AppState) -> Result<(), ServeError> {
+    use axum::serve::ListenerExt;
+    // Small request/response exchanges: do not let Nagle hold them back.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     let app = crate::app(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())

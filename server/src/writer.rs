@@ -66,7 +66,8 @@ fn run(
             }
         }
         let (cmds, replies): (Vec<Command>, Vec<Reply>) = batch.drain(..).unzip();
-        metrics.observe_batch(cmds.len());
+        let size = cmds.len();
+        let started = std::time::Instant::now();
         // A bug must not kill the only writer: a panicking batch is answered
         // 503 (its transaction rolled back while unwinding) and the loop goes on.
         let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -76,6 +77,7 @@ fn run(
             tracing::error!("the store panicked during a group commit");
             Err(crate::store::StoreError::Unavailable)
         });
+        metrics.observe_batch(size, started.elapsed());
         match applied {
             Ok(outcome) => {
                 for event in outcome.events {

@@ -494,3 +494,65 @@ async fn test_unknown_paths_and_methods_get_json_errors() {
         .await
         .assert_error(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
 }
+
+#[tokio::test]
+async fn test_the_device_status_stream_needs_the_owners_signature() {
+    let server = TestServer::new();
+    let phone = server.phone().await;
+    let alert = phone.alert();
+    server
+        .send(phone.signed_json("POST", PATH_ALERTS, &alert))
+        .await;
+    let path = format!("/api/v1/alerts/{}/events", alert.id);
+
+    server
+        .send(get(&path))
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, "missing_signature");
+    let other = server.phone().await;
+    server
+        .send(other.signed("GET", &path, vec![]))
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "not_found");
+    let mut wrong = phone.signed("GET", &path, vec![]);
+    let sig = phone.key.sign_request("GET", &status_path(&alert.id), &[]);
+    wrong
+        .headers_mut()
+        .insert("x-auxilio-signature", sig.parse().unwrap());
+    server
+        .send(wrong)
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, "bad_signature");
+
+    // A cancelled alert's stream sends the final status and ends.
+    let cancel = Cancel {
+        v: PROTOCOL_VERSION,
+        alert_id: alert.id,
+        device_id: phone.id,
+        cancelled_at_ms: now_ms(),
+        reason: None,
+    };
+    server
+        .send(phone.signed_json("POST", &cancel_path(&alert.id), &cancel))
+        .await;
+    use tower::ServiceExt;
+    let resp = server
+        .app()
+        .oneshot(phone.signed("GET", &path, vec![]))
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()["content-type"], "text/event-stream");
+    let body = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        axum::body::to_bytes(resp.into_body(), usize::MAX),
+    )
+    .await
+    .expect("the stream of a final alert ends")
+    .unwrap();
+    let text = String::from_utf8(body.to_vec()).unwrap();
+    assert!(
+        text.contains("event: status") && text.contains("\"status\":\"cancelled\""),
+        "{text}"
+    );
+}
