@@ -42,7 +42,11 @@ impl SimChild {
     pub fn spawn(args: &[&str]) -> Result<SimChild, E2eError> {
         let mut child = Command::new(sim_binary()?)
             .args(args)
-            .env("RUST_LOG", "info")
+            // Quiet unless asked: AUXILIO_E2E_CHILD_LOG=info shows the children's logs.
+            .env(
+                "RUST_LOG",
+                std::env::var("AUXILIO_E2E_CHILD_LOG").unwrap_or_else(|_| "warn".to_owned()),
+            )
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

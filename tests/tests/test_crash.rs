@@ -231,3 +231,48 @@ async fn test_deliver_fails_with_the_reason_when_an_alert_is_wedged() {
     assert!(core.pending().unwrap().iter().any(|p| p.alert_id == id));
     core.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_killed_at_many_moments_never_loses_or_duplicates_an_alert() {
+    let rx = Receiver::start(ReceiverOptions::default()).await.unwrap();
+    // Slow answers widen the window in which a kill lands mid-send.
+    rx.push_fault(
+        FaultRule::on(
+            Route::Alert,
+            Fault::Delay(std::time::Duration::from_millis(15)),
+        )
+        .forever(),
+    );
+    let mut raised = Vec::new();
+    let mut dirs = Vec::new();
+    for round in 0..10u64 {
+        let dir = tempfile::tempdir().unwrap();
+        // raise, killed 0 to 45 ms after "queued"
+        let mut phone = spawn(&raise_args(&rx, dir.path()));
+        let id = phone.expect_id("queued").await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(round * 5)).await;
+        phone.kill9().await.unwrap();
+        // then a deliver, itself killed at a different moment
+        let url = rx.url().to_string();
+        let data = dir.path().to_string_lossy().to_string();
+        let code = rx.enroll_code();
+        let second = SimChild::spawn(&[
+            "deliver", "--server", &url, "--data", &data, "--code", &code,
+        ])
+        .unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(45 - round * 5)).await;
+        second.kill9().await.unwrap();
+        raised.push(id);
+        dirs.push(dir);
+    }
+    // Finally every phone is allowed to finish.
+    for dir in &dirs {
+        assert_eq!(deliver(&rx, dir.path()).await, Some(0));
+    }
+    for (id, dir) in raised.iter().zip(&dirs) {
+        assert_eq!(rx.committed_count(*id), 1, "alert {id}");
+        assert_delivered_locally(&rx, dir.path(), *id).await;
+    }
+    assert_eq!(rx.committed_alerts().len(), raised.len());
+    assert_eq!(rx.conflicts(), 0);
+}
