@@ -53,6 +53,8 @@ const EVENT_BUFFER: usize = 1024;
 const KEEP_DELIVERED_POSITIONS_MS: i64 = 7 * 24 * 60 * 60 * 1000;
 /// Open alerts younger than this get their follow-up tasks back after a restart.
 const RESUME_WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
+/// How often committed WAL frames are copied into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
 /// How many alerts `alerts()` lists.
 const RECENT_ALERTS: usize = 100;
 
@@ -142,6 +144,25 @@ fn open_db(config: &CoreConfig) -> Result<Opened, CoreError> {
     })
 }
 
+/// Keeps the WAL short in the background, off the SOS commit path.
+async fn checkpoints(shared: Arc<Shared>) {
+    let mut shutdown = shared.shutdown.subscribe();
+    let mut ticks = tokio::time::interval(CHECKPOINT_EVERY);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticks.tick() => {}
+            _ = stopped(&mut shutdown) => return,
+        }
+        let db = shared.db.clone();
+        match tokio::task::spawn_blocking(move || db.checkpoint()).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "checkpoint failed"),
+            Err(_) => tracing::warn!("checkpoint task stopped"),
+        }
+    }
+}
+
 impl Core {
     /// Opens the data directory: migrates the database, makes the device id
     /// and key on first run, recovers rows left in flight, and starts the
@@ -179,6 +200,7 @@ impl Core {
             shared.spawn(delivery::worker::run(shared.clone(), index));
         }
         shared.spawn(status::run(shared.clone()));
+        shared.spawn(checkpoints(shared.clone()));
         for alert in opened.resume {
             sos::start_follow_up(&shared, alert.id, alert.created_at_ms, !alert.received);
         }

@@ -90,7 +90,7 @@ pub(crate) async fn commit_alert(
     let endpoints = shared.endpoint_keys.clone();
     let id = alert.id;
     shared
-        .write(move |tx| {
+        .write_urgent(move |tx| {
             alerts::insert(
                 tx,
                 &NewAlert {
@@ -119,7 +119,7 @@ pub(crate) async fn commit_alert(
     shared.emit(CoreEvent::Queued { alert_id: id });
     shared.wake_all();
     start_follow_up(shared, id, now, true);
-    shared.queue_changed().await;
+    shared.queue_changed_later();
     Ok(id)
 }
 

@@ -109,6 +109,21 @@ impl Shared {
         tokio::task::spawn_blocking(move || db.write(f)).await?
     }
 
+    /// Runs a write transaction for the SOS path with the fewest thread
+    /// hand-offs: inline (`block_in_place`) on a multi-thread runtime, else
+    /// on the blocking pool like [`Shared::write`].
+    pub(crate) async fn write_urgent<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, CoreError> + Send + 'static,
+    ) -> Result<T, CoreError> {
+        use tokio::runtime::{Handle, RuntimeFlavor};
+        if Handle::current().runtime_flavor() == RuntimeFlavor::MultiThread {
+            tokio::task::block_in_place(|| self.db.write(f))
+        } else {
+            self.write(f).await
+        }
+    }
+
     /// Runs a read off the async threads.
     pub(crate) async fn read<T: Send + 'static>(
         &self,
@@ -131,6 +146,13 @@ impl Shared {
             Ok(pending) => self.emit(CoreEvent::QueueChanged { pending }),
             Err(e) => tracing::warn!(error = %e, "could not count the outbox"),
         }
+    }
+
+    /// [`Shared::queue_changed`] without waiting for it (the SOS path).
+    pub(crate) fn queue_changed_later(self: &Arc<Self>) {
+        self.outbox_version.send_modify(|v| *v = v.wrapping_add(1));
+        let shared = self.clone();
+        tokio::spawn(async move { shared.queue_changed().await });
     }
 
     /// Spawns a task that `shutdown` waits for.

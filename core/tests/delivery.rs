@@ -33,7 +33,8 @@ async fn drained(core: &Core) -> auxilio_core::DrainReport {
         .unwrap()
 }
 
-#[tokio::test]
+// Multi-thread: the SOS commit runs inline there (`block_in_place`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_an_sos_is_delivered_once_and_the_person_sees_each_step() {
     let server = TestServer::start().await;
     let dir = tempfile::tempdir().unwrap();

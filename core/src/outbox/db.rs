@@ -10,15 +10,27 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 use super::schema;
 use crate::CoreError;
 
+/// The writer checkpoints by itself only as a safety net (~40 MB of WAL);
+/// normally [`Db::checkpoint`] runs in the background on its own connection so
+/// no SOS commit pays for copying the WAL into the database.
+const SAFETY_AUTOCHECKPOINT_PAGES: i64 = 10_000;
+
 pub(crate) struct Db {
     conn: Mutex<Connection>,
+    /// A second connection that only checkpoints (never writes rows).
+    checkpointer: Option<Mutex<Connection>>,
 }
 
 impl Db {
     /// Opens (or creates) the database file and brings its schema up to date.
     pub(crate) fn open(path: &Path) -> Result<Db, CoreError> {
         let conn = Connection::open(path)?;
-        Self::setup(conn, true)
+        let mut db = Self::setup(conn, true)?;
+        let checkpointer = Connection::open(path)?;
+        checkpointer.busy_timeout(Duration::from_secs(5))?;
+        checkpointer.pragma_update(None, "synchronous", "FULL")?;
+        db.checkpointer = Some(Mutex::new(checkpointer));
+        Ok(db)
     }
 
     /// A private in-memory database (tests).
@@ -37,9 +49,11 @@ impl Db {
         }
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.pragma_update(None, "wal_autocheckpoint", SAFETY_AUTOCHECKPOINT_PAGES)?;
         schema::migrate(&mut conn)?;
         Ok(Db {
             conn: Mutex::new(conn),
+            checkpointer: None,
         })
     }
 
@@ -61,6 +75,17 @@ impl Db {
         let out = f(&tx)?;
         tx.commit()?;
         Ok(out)
+    }
+
+    /// Copies committed WAL frames into the database without blocking the
+    /// writer (`PASSIVE`). Returns the frames copied.
+    pub(crate) fn checkpoint(&self) -> Result<i64, CoreError> {
+        let Some(conn) = &self.checkpointer else {
+            return Ok(0);
+        };
+        let conn = conn.lock().unwrap_or_else(|p| p.into_inner());
+        let copied: i64 = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(2))?;
+        Ok(copied.max(0))
     }
 
     /// Runs `f` on the connection (reads).
