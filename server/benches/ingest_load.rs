@@ -235,8 +235,8 @@ async fn main() {
 
     let mut lat = latencies.lock().unwrap().clone();
     lat.sort();
-    let sent = sent.lock().unwrap();
-    let arrivals = arrivals.lock().unwrap();
+    let sent = sent.lock().unwrap().clone();
+    let arrivals = arrivals.lock().unwrap().clone();
     let mut pin: Vec<Duration> = sent
         .iter()
         .filter_map(|(id, t0)| arrivals.get(id).map(|t1| t1.saturating_duration_since(*t0)))
