@@ -83,3 +83,43 @@ impl From<CoreError> for AuxilioError {
 pub(crate) fn parse_alert_id(id: &str) -> Result<auxilio_core::AlertId, AuxilioError> {
     uuid::Uuid::parse_str(id).map_err(|_| AuxilioError::InvalidAlertId)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn core_errors_keep_their_kind_and_reason() {
+        let e: AuxilioError = CoreError::Server {
+            status: 429,
+            kind: "rate_limited".into(),
+        }
+        .into();
+        assert!(
+            matches!(e, AuxilioError::Server { status: 429, ref kind } if kind == "rate_limited")
+        );
+        let e: AuxilioError =
+            CoreError::InvalidFix(auxilio_core::protocol::ProtocolError::Invalid {
+                field: "lat",
+                reason: "(0, 0) is not a real position",
+            })
+            .into();
+        assert_eq!(
+            e.to_string(),
+            "fix refused: invalid field `lat`: (0, 0) is not a real position"
+        );
+        assert!(matches!(
+            AuxilioError::from(CoreError::NoPosition),
+            AuxilioError::NoPosition
+        ));
+    }
+
+    #[test]
+    fn alert_ids_are_uuids() {
+        assert!(parse_alert_id("0190b3c2-7d4e-7a51-9c3e-2f1d6b8a9e01").is_ok());
+        assert!(matches!(
+            parse_alert_id("+51 944 000 111"),
+            Err(AuxilioError::InvalidAlertId)
+        ));
+    }
+}
