@@ -43,8 +43,9 @@ pub struct Cli {
 pub enum Cmd {
     /// Serve the API.
     Serve(ServeArgs),
-    /// A fresh database with demo data, served, with credentials printed.
-    Demo(ServeArgs),
+    /// A fresh database with demo data, served, with credentials printed,
+    /// and a simulated fleet of phones raising alerts through auxilio-core.
+    Demo(DemoArgs),
     /// Create an organization (a transport firm, a market, a comedor…).
     CreateOrg(OrgArgs),
     /// Create an enrollment code; prints the link and writes a QR code (SVG) for a flyer.
@@ -83,6 +84,24 @@ pub struct ServeArgs {
     /// Mark the session cookie `Secure` (behind HTTPS).
     #[arg(long, env = "AUXILIO_SECURE_COOKIES")]
     pub secure_cookies: Option<bool>,
+    /// The built web UI to serve [default: ui/dist when it exists].
+    #[arg(long, env = "AUXILIO_UI_DIR")]
+    pub ui_dir: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Default, Clone)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub serve: ServeArgs,
+    /// Simulated phones; 0 runs no fleet.
+    #[arg(long, env = "AUXILIO_FLEET_DEVICES", default_value_t = 12)]
+    pub fleet_devices: usize,
+    /// Alerts per minute across the whole fleet.
+    #[arg(long, env = "AUXILIO_FLEET_RATE", default_value_t = 2.0)]
+    pub fleet_rate: f64,
+    /// How long the fleet runs, in minutes.
+    #[arg(long, env = "AUXILIO_FLEET_MINUTES", default_value_t = 240)]
+    pub fleet_minutes: u64,
 }
 
 /// The TOML file: the same settings as [`ServeArgs`] plus `db`.
@@ -98,6 +117,7 @@ pub struct FileConfig {
     pub rate_ip_burst: Option<u32>,
     pub session_hours: Option<u64>,
     pub secure_cookies: Option<bool>,
+    pub ui_dir: Option<PathBuf>,
 }
 
 impl FileConfig {
@@ -107,6 +127,12 @@ impl FileConfig {
             Some(p) => Ok(toml::from_str(&std::fs::read_to_string(p)?)?),
         }
     }
+}
+
+/// `ui/dist` under the working directory, when the UI has been built there.
+fn default_ui_dir() -> Option<PathBuf> {
+    let dir = PathBuf::from("ui/dist");
+    dir.join("index.html").is_file().then_some(dir)
 }
 
 /// Everything `serve` needs, resolved.
@@ -152,6 +178,7 @@ impl ServeConfig {
                 .or(file.secure_cookies)
                 .unwrap_or(d.secure_cookies),
             device_cache_ttl: d.device_cache_ttl,
+            ui_dir: args.ui_dir.or(file.ui_dir).or_else(default_ui_dir),
         };
         ServeConfig {
             db: db

@@ -31,6 +31,9 @@ pub struct Settings {
     /// How long a device's key is remembered between database reads; a
     /// revocation takes at most this long to apply.
     pub device_cache_ttl: Duration,
+    /// The built web UI (`ui/dist`): console at `/`, citizen page at `/sos/`.
+    /// `None` serves the small built-in console page instead.
+    pub ui_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for Settings {
@@ -48,6 +51,7 @@ impl Default for Settings {
             session_ttl: Duration::from_secs(12 * 3600),
             secure_cookies: false,
             device_cache_ttl: Duration::from_secs(5),
+            ui_dir: None,
         }
     }
 }

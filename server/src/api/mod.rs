@@ -10,8 +10,9 @@ use auxilio_protocol::wire::{PATH_ALERTS, PATH_ENROLL, PATH_POSITIONS};
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use axum::{middleware, Json, Router};
+use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
 
 use crate::error::AppError;
@@ -43,13 +44,25 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/units/me", post(responder::unit_report))
         .route("/api/v1/stream", get(stream::stream))
         .route_layer(middleware::from_fn_with_state(state.clone(), limit_by_ip));
-    Router::new()
+    let router = Router::new()
         .merge(api)
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics))
-        .route("/", get(index))
-        .fallback(not_found)
+        .route("/metrics", get(metrics));
+    let router = match state
+        .settings
+        .ui_dir
+        .as_deref()
+        .filter(|d| d.join("index.html").is_file())
+    {
+        // The built UI: console at `/`, citizen page at `/sos/`, app and unit
+        // pages beside them. Unknown API paths still get the JSON error.
+        Some(dir) => router
+            .route("/api/{*rest}", any(not_found))
+            .fallback_service(ServeDir::new(dir).append_index_html_on_directories(true)),
+        None => router.route("/", get(index)).fallback(not_found),
+    };
+    router
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(
             auxilio_protocol::limits::MAX_BODY_BYTES,
