@@ -90,33 +90,41 @@ pub(crate) async fn commit_alert(
     let endpoints = shared.endpoint_keys.clone();
     let id = alert.id;
     shared
-        .write_urgent(move |tx| {
-            alerts::insert(
-                tx,
-                &NewAlert {
-                    id,
-                    created_at_ms: alert.created_at_ms,
-                    kind: alert.kind,
-                    silent: alert.silent,
-                    note: alert.note.as_deref(),
-                    fix: &alert.fix,
+        .write_urgent(
+            move |tx| {
+                alerts::insert(
+                    tx,
+                    &NewAlert {
+                        id,
+                        created_at_ms: alert.created_at_ms,
+                        kind: alert.kind,
+                        silent: alert.silent,
+                        note: alert.note.as_deref(),
+                        fix: &alert.fix,
+                        body: &body,
+                    },
+                )?;
+                let msg = NewMessage {
+                    alert_id: id,
+                    item: OutboxItemKind::Alert,
+                    seq: None,
+                    method: "POST",
+                    path: PATH_ALERTS,
                     body: &body,
-                },
-            )?;
-            let msg = NewMessage {
-                alert_id: id,
-                item: OutboxItemKind::Alert,
-                seq: None,
-                method: "POST",
-                path: PATH_ALERTS,
-                body: &body,
-                signature: Some(&signature),
-            };
-            queue::enqueue_alert(tx, &endpoints, &msg, now)
-        })
+                    signature: Some(&signature),
+                };
+                queue::enqueue_alert(tx, &endpoints, &msg, now)
+            },
+            {
+                // Durable from here on; announced before a delivery task can
+                // claim the row, so `Queued` always comes before `Sent`.
+                let events = shared.events.clone();
+                move |_| {
+                    let _ = events.send(CoreEvent::Queued { alert_id: id });
+                }
+            },
+        )
         .await?;
-    // Durable from here on.
-    shared.emit(CoreEvent::Queued { alert_id: id });
     shared.wake_all();
     start_follow_up(shared, id, now, true);
     shared.queue_changed_later();

@@ -111,16 +111,19 @@ impl Shared {
 
     /// Runs a write transaction for the SOS path with the fewest thread
     /// hand-offs: inline (`block_in_place`) on a multi-thread runtime, else
-    /// on the blocking pool like [`Shared::write`].
+    /// on the blocking pool. `then` runs after the commit, before any other
+    /// transaction (see [`Db::write_then`]).
     pub(crate) async fn write_urgent<T: Send + 'static>(
         &self,
         f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, CoreError> + Send + 'static,
+        then: impl FnOnce(&T) + Send + 'static,
     ) -> Result<T, CoreError> {
         use tokio::runtime::{Handle, RuntimeFlavor};
         if Handle::current().runtime_flavor() == RuntimeFlavor::MultiThread {
-            tokio::task::block_in_place(|| self.db.write(f))
+            tokio::task::block_in_place(|| self.db.write_then(f, then))
         } else {
-            self.write(f).await
+            let db = self.db.clone();
+            tokio::task::spawn_blocking(move || db.write_then(f, then)).await?
         }
     }
 

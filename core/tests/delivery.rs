@@ -92,6 +92,7 @@ async fn test_transient_failures_are_retried_until_the_alert_arrives_exactly_onc
         Fault::Status(429, None),
         Fault::CommitThen500,
         Fault::Slow(Duration::from_secs(3)), // longer than the 2 s request timeout
+        Fault::Portal,                       // 200, but not from the server
     ]);
     let dir = tempfile::tempdir().unwrap();
     let core = enrolled_core(&server, dir.path()).await;
@@ -103,7 +104,7 @@ async fn test_transient_failures_are_retried_until_the_alert_arrives_exactly_onc
         let seen = server.seen();
         assert_eq!(seen.alerts.len(), 1, "stored once");
         assert!(seen.alerts.contains_key(&id));
-        assert_eq!(seen.posts, 6, "five failures, then success");
+        assert_eq!(seen.posts, 7, "six failures, then success");
         // Stored by the commit-then-500 attempt; the retry got 200 for the same id.
         assert_eq!(seen.alert_posts, 2);
         assert!(core.alert(id).unwrap().unwrap().received);

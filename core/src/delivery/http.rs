@@ -64,6 +64,9 @@ impl Http {
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("auxilio-core/", env!("CARGO_PKG_VERSION")))
+            // A redirect is not the server taking the message (captive portals
+            // redirect); it is classified, never followed.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|_| CoreError::Config("the HTTP client could not be built"))?;
         Ok(Http { client })
@@ -125,14 +128,19 @@ fn transport_failure(e: reqwest::Error) -> Failure {
     }
 }
 
-/// Sorts an answer: 2xx is `Ok`; 408, 429 and 5xx are transient; every
-/// other status is permanent, with the server's `{kind, message}` if any.
+/// Sorts an answer: 2xx is `Ok`; 3xx (a captive portal, a proxy), 408, 429
+/// and 5xx are transient; every other status is permanent, with the server's
+/// `{kind, message}` if any.
 pub(crate) fn classify(status: u16, retry_after: Option<&str>, body: &[u8]) -> Result<(), Failure> {
     if (200..300).contains(&status) {
         return Ok(());
     }
     let api: Option<ApiError> = serde_json::from_slice(body).ok();
-    if status == 408 || status == 429 || (500..600).contains(&status) {
+    if status == 408
+        || status == 429
+        || (300..400).contains(&status)
+        || (500..600).contains(&status)
+    {
         return Err(Failure::Transient {
             reason: format!("HTTP {status}"),
             retry_after: retry_after.and_then(parse_retry_after),
@@ -180,7 +188,7 @@ mod tests {
 
     #[test]
     fn server_errors_timeouts_and_rate_limits_are_transient() {
-        for s in [408, 429, 500, 502, 503, 504, 599] {
+        for s in [302, 307, 408, 429, 500, 502, 503, 504, 599] {
             assert!(
                 matches!(classify(s, None, b"oops"), Err(Failure::Transient { .. })),
                 "status {s}"

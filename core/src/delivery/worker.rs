@@ -65,6 +65,21 @@ fn request<'a>(shared: &Shared, claim: &'a Claim) -> Request<'a> {
     }
 }
 
+/// Whether a 2xx answer really comes from an Auxilio server: the view of the
+/// same alert, or a batch receipt. Anything else (a captive portal's HTML page
+/// answering 200) is not a delivery. Lenient about extra fields.
+pub(crate) fn answer_is_plausible(claim: &Claim, body: &[u8]) -> bool {
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return false;
+    };
+    match claim {
+        Claim::Single(row) => {
+            value.get("id").and_then(|v| v.as_str()) == Some(row.alert_id.to_string().as_str())
+        }
+        Claim::Positions(_) => value.get("accepted").is_some_and(|v| v.is_u64()),
+    }
+}
+
 /// Runs until shutdown.
 pub(crate) async fn run(shared: Arc<Shared>, index: usize) {
     let (Some(endpoint), Some(key)) = (
@@ -131,6 +146,16 @@ pub(crate) async fn run(shared: Arc<Shared>, index: usize) {
                 finish(&shared, &claim, RowState::Queued, None).await;
                 return;
             }
+        };
+        let outcome = match outcome {
+            Ok(reply) if !answer_is_plausible(&claim, &reply.body) => Err(Failure::Transient {
+                reason: format!(
+                    "HTTP {} with an answer that is not from the server",
+                    reply.status
+                ),
+                retry_after: None,
+            }),
+            other => other,
         };
         match outcome {
             Ok(reply) => {
@@ -278,4 +303,79 @@ async fn wedge(shared: &Shared, endpoint: &str, claim: &Claim, reason: String) {
         Err(e) => tracing::error!(error = %e, "could not record a refusal"),
     }
     shared.queue_changed().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use auxilio_protocol::{Fix, FixSource, PositionBatch, PositionUpdate};
+    use uuid::Uuid;
+
+    fn row(alert_id: Uuid, item: OutboxItemKind, body: Vec<u8>) -> Row {
+        Row {
+            row_id: 1,
+            alert_id,
+            item,
+            method: "POST".into(),
+            path: "/api/v1/positions".into(),
+            body,
+            signature: None,
+        }
+    }
+
+    #[test]
+    fn a_batch_body_is_a_valid_position_batch_and_stable() {
+        let alert_id = Uuid::now_v7();
+        let device = Uuid::new_v4();
+        let now = auxilio_protocol::now_ms();
+        let rows: Vec<Row> = (0..3)
+            .map(|seq| {
+                let fix = Fix {
+                    lat: -8.07,
+                    lon: -79.0,
+                    accuracy_m: 9.0,
+                    altitude_m: None,
+                    speed_mps: None,
+                    heading_deg: None,
+                    fixed_at_ms: now - 1000 + seq as i64,
+                    source: FixSource::Gps,
+                };
+                let body = serde_json::to_vec(&PositionUpdate { alert_id, seq, fix }).unwrap();
+                row(alert_id, OutboxItemKind::Position, body)
+            })
+            .collect();
+        let body = batch_body(device, &rows);
+        assert_eq!(body, batch_body(device, &rows), "byte-identical on retry");
+        let batch: PositionBatch = auxilio_protocol::decode(&body, now).unwrap();
+        assert_eq!(batch.device_id, device);
+        assert_eq!(
+            batch.updates.iter().map(|u| u.seq).collect::<Vec<_>>(),
+            [0, 1, 2]
+        );
+    }
+
+    #[test]
+    fn a_captive_portal_page_is_not_a_delivery() {
+        let id = Uuid::now_v7();
+        let alert = Claim::Single(row(id, OutboxItemKind::Alert, Vec::new()));
+        let positions = Claim::Positions(vec![row(id, OutboxItemKind::Position, Vec::new())]);
+        assert!(!answer_is_plausible(
+            &alert,
+            b"<html>Bienvenido al WiFi</html>"
+        ));
+        assert!(!answer_is_plausible(&alert, b""));
+        assert!(!answer_is_plausible(
+            &alert,
+            format!("{{\"id\":\"{}\"}}", Uuid::now_v7()).as_bytes()
+        ));
+        assert!(answer_is_plausible(
+            &alert,
+            format!("{{\"id\":\"{id}\",\"status\":\"new\",\"x\":1}}").as_bytes()
+        ));
+        assert!(!answer_is_plausible(&positions, b"{\"ok\":true}"));
+        assert!(answer_is_plausible(
+            &positions,
+            b"{\"accepted\":3,\"duplicates\":0}"
+        ));
+    }
 }

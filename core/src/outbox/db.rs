@@ -88,6 +88,22 @@ impl Db {
         Ok(copied.max(0))
     }
 
+    /// Like [`Db::write`], then runs `then` on the result after the commit
+    /// but before any other transaction can start (so what `then` announces
+    /// comes before anything another task does with the new rows).
+    pub(crate) fn write_then<T>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, CoreError>,
+        then: impl FnOnce(&T),
+    ) -> Result<T, CoreError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        then(&out);
+        Ok(out)
+    }
+
     /// Runs `f` on the connection (reads).
     pub(crate) fn read<T>(
         &self,

@@ -196,7 +196,8 @@ pub(crate) fn prune_delivered_positions(
 
 /// Picks the next thing to send to `endpoint` and marks it in flight:
 /// the oldest queued alert; else a cancel of a delivered alert; else up to
-/// `batch_max` positions of delivered alerts, oldest first.
+/// `batch_max` positions of the delivered alert with the oldest queued
+/// position, oldest first.
 pub(crate) fn claim_next(
     tx: &Transaction<'_>,
     endpoint: &str,
@@ -214,28 +215,41 @@ pub(crate) fn claim_next(
     let claim = match alert {
         Some(row) => Some(Claim::Single(row)),
         None => {
-            let dependent = |item: &str, limit: usize| -> Result<Vec<Row>, CoreError> {
-                let sql = format!(
-                    "SELECT {} FROM outbox d
+            let dependent =
+                |item: &str, limit: usize, only: Option<String>| -> Result<Vec<Row>, CoreError> {
+                    let sql = format!(
+                        "SELECT {} FROM outbox d
                       WHERE d.endpoint = ?1 AND d.state = 'queued' AND d.item = ?2
+                        AND (?4 IS NULL OR d.alert_id = ?4)
                         AND EXISTS (SELECT 1 FROM outbox a
                                      WHERE a.endpoint = d.endpoint AND a.alert_id = d.alert_id
                                        AND a.item = 'alert' AND a.state = 'delivered')
                       ORDER BY d.row_id LIMIT ?3",
-                    ROW_COLUMNS.replace("row_id", "d.row_id")
-                );
-                let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-                Ok(tx
-                    .prepare_cached(&sql)?
-                    .query_map(params![endpoint, item, limit], read_row)?
-                    .collect::<Result<_, _>>()?)
-            };
-            let mut cancels = dependent("cancel", 1)?;
+                        ROW_COLUMNS.replace("row_id", "d.row_id")
+                    );
+                    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+                    Ok(tx
+                        .prepare_cached(&sql)?
+                        .query_map(params![endpoint, item, limit, only], read_row)?
+                        .collect::<Result<_, _>>()?)
+                };
+            let mut cancels = dependent("cancel", 1, None)?;
             if let Some(row) = cancels.pop() {
                 Some(Claim::Single(row))
             } else {
-                let positions = dependent("position", batch_max.max(1))?;
-                (!positions.is_empty()).then_some(Claim::Positions(positions))
+                // One alert per batch: a batch refused for one alert's sake
+                // never takes another alert's positions down with it.
+                match dependent("position", 1, None)?.pop() {
+                    Some(oldest) => {
+                        let rows = dependent(
+                            "position",
+                            batch_max.max(1),
+                            Some(oldest.alert_id.to_string()),
+                        )?;
+                        Some(Claim::Positions(rows))
+                    }
+                    None => None,
+                }
             }
         }
     };

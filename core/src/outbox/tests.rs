@@ -306,3 +306,34 @@ fn test_a_file_database_is_wal_and_synchronous_full() {
     let db = Db::open(&path).unwrap();
     assert!(db.read(|c| alerts::get(c, id)).unwrap().is_some());
 }
+
+#[test]
+fn test_a_position_batch_carries_one_alert_only() {
+    let db = Db::open_in_memory().unwrap();
+    let first = raise(&db, &[A]);
+    let second = raise(&db, &[A]);
+    for i in 0..3 {
+        position(&db, first, NOW + 1 + i, 100);
+        position(&db, second, NOW + 1 + i, 100);
+    }
+    for _ in 0..2 {
+        let Some(c) = claim(&db, A, 10) else { panic!() };
+        finish(&db, &c, RowState::Delivered, None);
+    }
+    let Some(Claim::Positions(batch)) = claim(&db, A, 10) else {
+        panic!()
+    };
+    assert_eq!(batch.len(), 3);
+    assert!(batch.iter().all(|r| r.alert_id == first));
+    finish(
+        &db,
+        &Claim::Positions(batch),
+        RowState::Wedged,
+        Some("HTTP 404 unknown_alert"),
+    );
+    let Some(Claim::Positions(batch)) = claim(&db, A, 10) else {
+        panic!()
+    };
+    assert!(batch.iter().all(|r| r.alert_id == second));
+    assert_eq!(batch.len(), 3);
+}

@@ -31,6 +31,8 @@ pub enum Fault {
     CommitThen500,
     /// Wait this long before handling the request normally.
     Slow(Duration),
+    /// Answer 200 with an HTML page, store nothing (a captive portal).
+    Portal,
 }
 
 #[derive(Default)]
@@ -131,6 +133,12 @@ async fn take_fault(state: &Shared) -> Result<Step, Response> {
     match fault {
         None => Ok(Step::Normal),
         Some(Fault::Status(code, ra)) => Err(fault_response(code, ra)),
+        Some(Fault::Portal) => Err((
+            StatusCode::OK,
+            [("content-type", "text/html")],
+            "<html>Inicie sesion en la red WiFi</html>",
+        )
+            .into_response()),
         Some(Fault::CommitThen500) => Ok(Step::ThenFail),
         Some(Fault::Slow(d)) => {
             tokio::time::sleep(d).await;
