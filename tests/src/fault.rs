@@ -40,6 +40,12 @@ pub enum Fault {
     Delay(Duration),
     /// Refuse with this status (e.g. 400: permanent) and an `ApiError` body.
     Reject(u16),
+    /// What a captive portal (public Wi-Fi login) does: `302 Found` to a
+    /// login page that answers `200` with HTML. Nothing is stored.
+    CaptivePortal,
+    /// `200 OK` with an HTML body, nothing stored (a proxy answering for
+    /// the server).
+    HtmlOk,
     /// Hold the request before storing anything until
     /// [`crate::Receiver::release_held`] (a send that is still in flight).
     Hold,

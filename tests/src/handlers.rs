@@ -29,8 +29,21 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route(PATH_POSITIONS, post(positions))
         .route("/api/v1/alerts/{id}/cancel", post(cancel))
         .route("/api/v1/alerts/{id}/status", get(status))
+        .route(PORTAL_PATH, get(portal).post(portal))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(shared)
+}
+
+/// The login page of the simulated captive portal.
+const PORTAL_PATH: &str = "/portal/login";
+
+async fn portal() -> Response {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        "<html><body><h1>Bienvenido al WiFi gratis</h1><p>Inicie sesión</p></body></html>",
+    )
+        .into_response()
 }
 
 impl IntoResponse for Refusal {
@@ -119,6 +132,10 @@ async fn run(
             return Refusal::new(*code, "rejected", "refused on purpose by the test receiver")
                 .into_response()
         }
+        Some(Fault::CaptivePortal) => {
+            return (StatusCode::FOUND, [(header::LOCATION, PORTAL_PATH)], "").into_response()
+        }
+        Some(Fault::HtmlOk) => return portal().await,
         Some(Fault::Delay(d)) => tokio::time::sleep(*d).await,
         Some(Fault::Hold) => shared.hold().await,
         Some(Fault::DropAfterCommit) | Some(Fault::CommitThenHold) | None => {}
