@@ -57,3 +57,45 @@ async fn test_a_200_with_html_does_not_pass_for_the_server() {
 async fn test_a_200_with_an_error_body_does_not_pass_for_the_server() {
     story(Fault::Reject(200)).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_positions_and_a_cancel_behind_a_captive_portal_are_retried() {
+    let dir = tempfile::tempdir().unwrap();
+    let rx = Receiver::start(ReceiverOptions::default()).await.unwrap();
+    let core = enrolled_phone(&rx, quick_config(dir.path(), rx.url()))
+        .await
+        .unwrap();
+    let _gps = auxilio_e2e::harness::keep_feeding(&core, Duration::from_millis(50));
+    let id = core.raise_sos(sos()).await.unwrap();
+    rx.wait_for_commit(id).await.unwrap();
+
+    // The driver's phone joins a Wi-Fi with a portal for a while.
+    rx.push_fault(FaultRule::on(Route::Positions, Fault::CaptivePortal).times(2));
+    rx.push_fault(FaultRule::on(Route::Positions, Fault::HtmlOk));
+    rx.push_fault(FaultRule::on(Route::Cancel, Fault::CaptivePortal));
+    rx.push_fault(FaultRule::on(Route::Cancel, Fault::HtmlOk));
+    rx.wait_until(
+        "positions to meet the portal",
+        auxilio_e2e::DEFAULT_WAIT,
+        |r| r.requests(Route::Positions) >= 4,
+    )
+    .await
+    .unwrap();
+    core.cancel(id, Some("falsa alarma".into())).await.unwrap();
+    let report = tokio::time::timeout(Duration::from_secs(30), core.wait_drained())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(report.wedged.is_empty(), "{:?}", report.wedged);
+    assert_eq!(rx.pending_faults(), 0);
+    assert!(
+        rx.is_cancelled(id),
+        "the cancel got through after the portal"
+    );
+    // Every position the phone queued reached the server: no gap in seq.
+    let seqs: Vec<u32> = rx.positions(id).iter().map(|p| p.seq).collect();
+    assert!(!seqs.is_empty());
+    let expected: Vec<u32> = (seqs[0]..seqs[0] + seqs.len() as u32).collect();
+    assert_eq!(seqs, expected, "positions lost behind the portal");
+    core.shutdown().await;
+}
