@@ -1,6 +1,7 @@
 //! Core's events, pushed to native code through a listener it implements,
 //! and the [`TaskHandle`] that stops them.
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use tokio::sync::broadcast::{self, error::RecvError};
@@ -114,10 +115,20 @@ impl TaskHandle {
     ) -> TaskHandle {
         let task = runtime.spawn(async move {
             loop {
-                match events.recv().await {
-                    Ok(event) => listener.on_event(event.into()),
-                    Err(RecvError::Lagged(missed)) => listener.on_lagged(missed),
+                let call = match events.recv().await {
+                    Ok(event) => {
+                        let event = CoreEvent::from(event);
+                        catch_unwind(AssertUnwindSafe(|| listener.on_event(event)))
+                    }
+                    Err(RecvError::Lagged(missed)) => {
+                        catch_unwind(AssertUnwindSafe(|| listener.on_lagged(missed)))
+                    }
                     Err(RecvError::Closed) => break,
+                };
+                // A listener that throws (uniffi turns that into a panic here)
+                // must not end the subscription: the next step still counts.
+                if call.is_err() {
+                    tracing::warn!("an event listener failed; its subscription goes on");
                 }
             }
         });

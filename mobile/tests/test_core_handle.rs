@@ -166,3 +166,56 @@ async fn test_dropping_the_handle_stops_the_subscription() {
     );
     core.shutdown().await.unwrap();
 }
+
+/// Throws (as a Kotlin listener might) on every event.
+#[derive(Default)]
+struct Throwing(Mutex<u32>);
+
+impl EventListener for Throwing {
+    fn on_event(&self, _event: CoreEvent) {
+        *self.0.lock().unwrap() += 1;
+        panic!("listener failed");
+    }
+    fn on_lagged(&self, _missed: u64) {}
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn test_a_listener_that_throws_keeps_its_subscription() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = default_config(
+        dir.path().to_string_lossy().into_owned(),
+        "http://127.0.0.1:9/".into(),
+    )
+    .unwrap();
+    let core = open_core(config).await.unwrap();
+    core.set_profile(Profile {
+        display_name: "Vendedora".into(),
+        dni: None,
+        phone: "+51944000333".into(),
+        role: ReporterRole::MarketVendor,
+        plate: None,
+        place: None,
+    })
+    .await
+    .unwrap();
+    core.feed_fix(fix(-8.0745, -79.0012, 15.0)).await.unwrap();
+    let listener = Arc::new(Throwing::default());
+    let subscription = core.subscribe(listener.clone()).unwrap();
+    core.raise_sos(sos()).await.unwrap();
+    core.raise_sos(sos()).await.unwrap();
+    // Each SOS brings at least Queued and QueueChanged.
+    let mut calls = 0;
+    for _ in 0..100 {
+        calls = *listener.0.lock().unwrap();
+        if calls >= 4 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        calls >= 4,
+        "the subscription stopped after a failing call ({calls} calls)"
+    );
+    assert!(!subscription.is_finished());
+    core.shutdown().await.unwrap();
+}

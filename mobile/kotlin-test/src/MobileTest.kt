@@ -117,6 +117,13 @@ fun run(server: String, code: String, username: String, password: String, dataDi
         override fun onLagged(missed: ULong) { lagged.addAndGet(missed.toLong()) }
     })
 
+    // A listener that throws must not lose its subscription (nor crash anything).
+    val throwingCalls = AtomicLong(0)
+    val throwing = core.subscribe(object : EventListener {
+        override fun onEvent(event: CoreEvent) { throwingCalls.incrementAndGet(); throw IllegalStateException("listener bug") }
+        override fun onLagged(missed: ULong) {}
+    })
+
     val trigger = SosTrigger(core)
     val alertId = trigger.raise(AlertKind.ASALTO, silent = true, batteryPct = 73u)
     check(alertId.length == 36, "raiseSos returned an alert id")
@@ -144,6 +151,8 @@ fun run(server: String, code: String, username: String, password: String, dataDi
     check(ack.alertId() == alertId && ack.view.status == AlertStatus.ACKNOWLEDGED, "Acknowledged carries the server's view")
     all.await("the Acknowledged event through the first listener too", 10) { it is CoreEvent.Acknowledged && it.alertId == alertId }
     check(lagged.get() == 0L, "the listener lost no event to lag")
+    check(throwingCalls.get() >= 3 && !throwing.isFinished(), "a listener that throws keeps getting events (${throwingCalls.get()} calls)")
+    throwing.close()
 
     val local = core.alert(alertId)!!
     check(local.received && local.status == AlertStatus.ACKNOWLEDGED, "the local view follows the server status")
