@@ -20,6 +20,8 @@ import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.launch
+import kotlinx.coroutines.sync.Mutex
+import kotlinx.coroutines.sync.withLock
 import pe.elporvenir.auxilio.AlertKind
 import pe.elporvenir.auxilio.AuxilioCore
 import pe.elporvenir.auxilio.AuxilioException
@@ -30,14 +32,16 @@ import pe.elporvenir.auxilio.openCore
 
 /** One core per process, opened once and shared by the app, widgets and services. */
 object Auxilio {
+    private val lock = Mutex()
     private var core: AuxilioCore? = null
     val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
 
-    suspend fun core(context: Context): AuxilioCore = synchronized(this) { core } ?: run {
-        val config = defaultConfig(context.filesDir.resolve("auxilio").path, BuildConfig.SERVER_URL)
-            .copy(appVersion = "auxilio-android/${BuildConfig.VERSION_NAME}")
-        val opened = openCore(config)
-        synchronized(this) { core ?: opened.also { core = it } }
+    // Under a lock: two cores on one data directory would be two writers.
+    suspend fun core(context: Context): AuxilioCore = lock.withLock {
+        core ?: openCore(
+            defaultConfig(context.filesDir.resolve("auxilio").path, BuildConfig.SERVER_URL)
+                .copy(appVersion = "auxilio-android/${BuildConfig.VERSION_NAME}"),
+        ).also { core = it }
     }
 }
 

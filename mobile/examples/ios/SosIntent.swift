@@ -7,41 +7,50 @@ import AuxilioMobile  // the generated Swift bindings + the XCFramework (see mob
 import Foundation
 
 /// One core per process, opened once and shared by the app, intents and widgets.
+/// The opening is one task, so that concurrent callers never open two cores
+/// (two writers) on one data directory.
 actor Auxilio {
     static let shared = Auxilio()
-    private var core: AuxilioCore?
+    private var opening: Task<AuxilioCore, Error>?
 
     func open() async throws -> AuxilioCore {
-        if let core { return core }
-        let dir = FileManager.default.urls(for: .applicationSupportDirectory, in: .userDomainMask)[0]
-            .appendingPathComponent("auxilio").path
-        var config = try defaultConfig(dataDir: dir, serverUrl: "https://auxilio.elporvenir.gob.pe/")
-        config.appVersion = "auxilio-ios/1.0"
-        let opened = try await openCore(config: config)
-        core = opened
-        return opened
+        if let opening { return try await opening.value }
+        let task = Task { () throws -> AuxilioCore in
+            let dir = FileManager.default.urls(for: .applicationSupportDirectory, in: .userDomainMask)[0]
+                .appendingPathComponent("auxilio").path
+            var config = try defaultConfig(dataDir: dir, serverUrl: "https://auxilio.elporvenir.gob.pe/")
+            config.appVersion = "auxilio-ios/1.0"
+            return try await openCore(config: config)
+        }
+        opening = task
+        do {
+            return try await task.value
+        } catch {
+            opening = nil  // let a later call try again
+            throw error
+        }
     }
 }
 
 /// Forwards the events of one alert to a closure (called on a core thread).
 final class AlertObserver: EventListener {
     let alertId: String
-    let onEvent: @Sendable (CoreEvent) -> Void
+    let forward: @Sendable (CoreEvent) -> Void
 
-    init(alertId: String, onEvent: @escaping @Sendable (CoreEvent) -> Void) {
+    init(alertId: String, forward: @escaping @Sendable (CoreEvent) -> Void) {
         self.alertId = alertId
-        self.onEvent = onEvent
+        self.forward = forward
     }
 
     func onEvent(event: CoreEvent) {
         switch event {
         case .queued(let id), .sent(let id), .cancelled(let id), .smsFallbackSent(let id):
-            if id == alertId { onEvent(event) }
+            if id == alertId { forward(event) }
         case .received(let id, _), .acknowledged(let id, _), .dispatched(let id, _),
              .enRoute(let id, _), .onScene(let id, _), .resolved(let id, _):
-            if id == alertId { onEvent(event) }
+            if id == alertId { forward(event) }
         case .smsFallback(let id, _, _), .wedged(let id, _, _):
-            if id == alertId { onEvent(event) }
+            if id == alertId { forward(event) }
         case .queueChanged:
             break
         }
