@@ -327,3 +327,30 @@ fn test_a_unit_goes_on_duty_gets_an_assignment_and_acknowledges_it() {
     t.invoke("unit_logout", json!({})).unwrap();
     assert_eq!(t.error_kind("stop_duty", json!({})), "not_logged_in");
 }
+
+#[test]
+fn test_an_enrollment_link_opens_enrollment_with_its_code() {
+    let server = server();
+    let t = app(&server.url);
+    let link: url::Url = format!("auxilio://enroll?code={}", server.creds.code)
+        .parse()
+        .unwrap();
+    auxilio_app_lib::deeplink::handle(t.app.handle(), &link);
+    let e = t.wait_event(
+        auxilio_app_lib::events::EVENT_ENROLL_LINK,
+        |_| true,
+        Duration::from_secs(5),
+    );
+    assert_eq!(e["code"], json!(server.creds.code));
+    // Not enrolled yet: the window now shows the form with the link in `?enroll=`.
+    let url = t.window.url().unwrap();
+    assert_eq!(url.path(), auxilio_app_lib::CITIZEN_PAGE);
+    let enroll = url
+        .query_pairs()
+        .find(|(k, _)| k == "enroll")
+        .map(|(_, v)| v.into_owned());
+    assert_eq!(enroll, Some(link.to_string()));
+    // A link that is not an enrollment link does nothing.
+    auxilio_app_lib::deeplink::handle(t.app.handle(), &"auxilio://other?code=X".parse().unwrap());
+    assert!(t.events.recv_timeout(Duration::from_millis(300)).is_err());
+}
