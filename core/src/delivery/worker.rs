@@ -88,6 +88,10 @@ pub(crate) async fn run(shared: Arc<Shared>, index: usize) {
     ) else {
         return;
     };
+    let shared_for_wake = shared.clone();
+    let Some(wake) = shared_for_wake.wakers.get(index) else {
+        return;
+    };
     let primary = index == 0;
     let mut shutdown = shared.shutdown.subscribe();
     let mut enrolled = shared.enrolled.subscribe();
@@ -113,7 +117,7 @@ pub(crate) async fn run(shared: Arc<Shared>, index: usize) {
             Ok(Some(claim)) => claim,
             Ok(None) => {
                 tokio::select! {
-                    _ = shared.wakers[index].notified() => {}
+                    _ = wake.notified() => {}
                     _ = stopped(&mut shutdown) => return,
                 }
                 continue;
