@@ -289,6 +289,8 @@ async fn start_phones(
 /// The platform side: reports a fix every `interval` while the phone moves.
 async fn move_phone(core: Core, mut mover: crate::geo::Mover, interval: Duration, seed: u64) {
     let mut rng = StdRng::seed_from_u64(seed);
+    // A zero interval would make tokio panic; no phone reports faster anyway.
+    let interval = interval.max(Duration::from_millis(50));
     let mut ticker = tokio::time::interval(interval);
     loop {
         ticker.tick().await;
@@ -352,7 +354,11 @@ async fn raise_alerts(
     tasks: &mut JoinSet<()>,
     rng: &mut StdRng,
 ) {
-    let end = Instant::now() + config.duration;
+    // A duration too large for the clock means "until stopped".
+    let now = Instant::now();
+    let end = now
+        .checked_add(config.duration)
+        .unwrap_or_else(|| now + Duration::from_secs(30 * 365 * 24 * 3600));
     if config.rate_per_min <= 0.0 {
         tokio::time::sleep_until(end).await;
         return;
@@ -422,5 +428,49 @@ async fn raise_one(
             Ok(()) => tally(&shared).report.cancels_requested += 1,
             Err(e) => tracing::info!(alert_id = %id, error = %e, "cancel not possible"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> FleetConfig {
+        let server = url::Url::parse("http://127.0.0.1:9/").unwrap();
+        FleetConfig::new(server, 1, 1.0, Duration::from_secs(1))
+    }
+
+    #[tokio::test]
+    async fn test_a_fleet_without_phones_or_with_a_nonsense_rate_is_refused() {
+        let mut c = config();
+        c.devices = 0;
+        assert!(matches!(run(c).await, Err(SimError::Argument(_))));
+        let mut c = config();
+        c.rate_per_min = f64::NAN;
+        assert!(matches!(run(c).await, Err(SimError::Argument(_))));
+    }
+
+    #[tokio::test]
+    async fn test_a_stop_signal_ends_an_endless_fleet_with_a_zero_fix_interval() {
+        let data = tempfile::tempdir().unwrap();
+        let mut c = config();
+        c.duration = Duration::MAX;
+        c.fix_interval = Duration::ZERO;
+        c.rate_per_min = 0.0;
+        c.drain_grace = Duration::from_millis(10);
+        c.data_dir = Some(data.path().to_path_buf());
+        let stop = tokio::time::sleep(Duration::from_millis(300));
+        let report = run_until(c, stop).await.unwrap();
+        assert_eq!(report.devices, 1);
+        assert_eq!(report.alerts_raised, 0);
+        assert_eq!(report.enrolled, 0, "no code, no server: not enrolled");
+    }
+
+    #[test]
+    fn test_percentiles_use_the_nearest_rank() {
+        let mut v = vec![50, 10, 40, 20, 30];
+        assert_eq!(percentile(&mut v, 0.5), Some(30));
+        assert_eq!(percentile(&mut v, 1.0), Some(50));
+        assert_eq!(percentile(&mut [], 0.5), None);
     }
 }
