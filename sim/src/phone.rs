@@ -118,6 +118,11 @@ async fn raise_on(core: &Core, args: &RaiseArgs, out: &mut dyn Write) -> Result<
     if args.no_wait {
         return Ok(id);
     }
+    if !enrolled && args.phone.code.is_none() {
+        // Nothing can enroll this phone in this run: the SOS stays queued
+        // for `deliver --code`.
+        return Err(SimError::NotEnrolled(core.pending()?.len()));
+    }
     let enrolling =
         (!enrolled).then(|| tokio::spawn(enroll_until_done(core.clone(), args.phone.clone())));
     let timeout = args.wait_timeout_s.map(Duration::from_secs);
