@@ -24,6 +24,7 @@ mod state;
 mod status;
 mod tracking;
 
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
@@ -195,6 +196,8 @@ impl Core {
             shutdown: watch::channel(false).0,
             kick: Notify::new(),
             tasks: Mutex::new(Vec::new()),
+            count_dirty: AtomicBool::new(false),
+            counting: AtomicBool::new(false),
         });
         for index in 0..shared.endpoints.len() {
             shared.spawn(delivery::worker::run(shared.clone(), index));

@@ -127,7 +127,7 @@ pub(crate) async fn commit_alert(
         .await?;
     shared.wake_all();
     start_follow_up(shared, id, now, true);
-    shared.queue_changed_later();
+    shared.queue_changed();
     Ok(id)
 }
 
@@ -157,7 +157,7 @@ pub(crate) async fn raise(shared: &Arc<Shared>, req: SosRequest) -> Result<Alert
 }
 
 pub(crate) async fn cancel(
-    shared: &Shared,
+    shared: &Arc<Shared>,
     alert_id: AlertId,
     reason: Option<String>,
 ) -> Result<(), CoreError> {
@@ -204,6 +204,6 @@ pub(crate) async fn cancel(
         })
         .await?;
     shared.wake_all();
-    shared.queue_changed().await;
+    shared.queue_changed();
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! What the `Core` handle and its tasks share.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use auxilio_protocol::{DeviceId, DeviceKey, EnrollResponse, Place, Profile, Reporter};
@@ -65,6 +66,10 @@ pub(crate) struct Shared {
     /// Connectivity came back: skip the backoff wait.
     pub kick: Notify,
     pub tasks: Mutex<Vec<JoinHandle<()>>>,
+    /// The outbox changed since the last `QueueChanged` count started.
+    pub count_dirty: AtomicBool,
+    /// A `QueueChanged` count is running.
+    pub counting: AtomicBool,
 }
 
 impl Shared {
@@ -142,20 +147,31 @@ impl Shared {
         }
     }
 
-    /// After an outbox change: wake `wait_drained` and tell the UI.
-    pub(crate) async fn queue_changed(&self) {
+    /// After an outbox change: wakes `wait_drained` at once, and sends
+    /// `QueueChanged` soon. Counting is coalesced: at most one count runs at a
+    /// time, and a burst of changes costs one more count, not one each.
+    pub(crate) fn queue_changed(self: &Arc<Self>) {
         self.outbox_version.send_modify(|v| *v = v.wrapping_add(1));
-        match self.read(queue::pending_count).await {
-            Ok(pending) => self.emit(CoreEvent::QueueChanged { pending }),
-            Err(e) => tracing::warn!(error = %e, "could not count the outbox"),
+        self.count_dirty.store(true, Ordering::SeqCst);
+        if self.counting.swap(true, Ordering::SeqCst) {
+            return; // the running counter will see `count_dirty`
         }
-    }
-
-    /// [`Shared::queue_changed`] without waiting for it (the SOS path).
-    pub(crate) fn queue_changed_later(self: &Arc<Self>) {
-        self.outbox_version.send_modify(|v| *v = v.wrapping_add(1));
         let shared = self.clone();
-        tokio::spawn(async move { shared.queue_changed().await });
+        tokio::spawn(async move {
+            loop {
+                shared.count_dirty.store(false, Ordering::SeqCst);
+                match shared.read(queue::pending_count).await {
+                    Ok(pending) => shared.emit(CoreEvent::QueueChanged { pending }),
+                    Err(e) => tracing::warn!(error = %e, "could not count the outbox"),
+                }
+                shared.counting.store(false, Ordering::SeqCst);
+                if !shared.count_dirty.load(Ordering::SeqCst)
+                    || shared.counting.swap(true, Ordering::SeqCst)
+                {
+                    return;
+                }
+            }
+        });
     }
 
     /// Spawns a task that `shutdown` waits for.

@@ -27,7 +27,7 @@ pub(crate) fn policy(shared: &Shared) -> FixPolicy {
 /// Queues `fix` as the alert's next position update, unless it is not newer
 /// than the last one. Returns the sequence number used.
 pub(crate) async fn queue_position(
-    shared: &Shared,
+    shared: &Arc<Shared>,
     alert_id: AlertId,
     fix: Fix,
 ) -> Result<Option<u32>, CoreError> {
@@ -67,7 +67,7 @@ pub(crate) async fn queue_position(
         .await?;
     if seq.is_some() {
         shared.wake_all();
-        shared.queue_changed().await;
+        shared.queue_changed();
     }
     Ok(seq)
 }

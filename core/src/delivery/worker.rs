@@ -196,7 +196,7 @@ pub(crate) async fn run(shared: Arc<Shared>, index: usize) {
 }
 
 /// Moves the claimed rows out of `in_flight`.
-async fn finish(shared: &Shared, claim: &Claim, state: RowState, reason: Option<String>) {
+async fn finish(shared: &Arc<Shared>, claim: &Claim, state: RowState, reason: Option<String>) {
     let ids = claim.row_ids();
     let result = shared
         .write(move |tx| queue::finish(tx, &ids, state, reason.as_deref(), now_ms()))
@@ -205,10 +205,10 @@ async fn finish(shared: &Shared, claim: &Claim, state: RowState, reason: Option<
         // The rows stay in flight; they are recovered at the next open.
         tracing::error!(error = %e, "could not record a delivery outcome");
     }
-    shared.queue_changed().await;
+    shared.queue_changed();
 }
 
-async fn delivered(shared: &Shared, primary: bool, claim: &Claim, reply: Reply) {
+async fn delivered(shared: &Arc<Shared>, primary: bool, claim: &Claim, reply: Reply) {
     let alert_item = match claim {
         Claim::Single(row) => Some((row.alert_id, row.item)),
         Claim::Positions(_) => None,
@@ -252,10 +252,10 @@ async fn delivered(shared: &Shared, primary: bool, claim: &Claim, reply: Reply) 
             shared.wake_all();
         }
     }
-    shared.queue_changed().await;
+    shared.queue_changed();
 }
 
-async fn wedge(shared: &Shared, endpoint: &str, claim: &Claim, reason: String) {
+async fn wedge(shared: &Arc<Shared>, endpoint: &str, claim: &Claim, reason: String) {
     let ids = claim.row_ids();
     let mut refused: BTreeSet<(uuid::Uuid, &'static str)> = BTreeSet::new();
     let rows: Vec<&Row> = match claim {
@@ -306,7 +306,7 @@ async fn wedge(shared: &Shared, endpoint: &str, claim: &Claim, reason: String) {
         }
         Err(e) => tracing::error!(error = %e, "could not record a refusal"),
     }
-    shared.queue_changed().await;
+    shared.queue_changed();
 }
 
 #[cfg(test)]
