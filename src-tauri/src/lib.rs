@@ -138,6 +138,7 @@ fn listen_for_links<R: Runtime>(app: &tauri::App<R>) {
 pub fn run() {
     init_tracing();
     let startup = Startup::from_env();
+    let launched_at = startup.launched_at;
     let builder = tauri::Builder::default()
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_deep_link::init())
@@ -150,6 +151,8 @@ pub fn run() {
     let builder = app_builder(builder)
         .setup(move |app| {
             init(app.handle(), startup)?;
+            let after_ms = launched_at.elapsed().as_millis() as u64;
+            tracing::info!(after_ms, "core opened");
             open_main_window(app)?;
             listen_for_links(app);
             #[cfg(mobile)]
@@ -162,8 +165,10 @@ pub fn run() {
             }
             Ok(())
         })
-        .on_page_load(|webview, payload| {
+        .on_page_load(move |webview, payload| {
             if payload.event() == tauri::webview::PageLoadEvent::Finished {
+                let after_ms = launched_at.elapsed().as_millis() as u64;
+                tracing::info!(after_ms, "page loaded");
                 if let Err(e) = webview.eval(READY_PROBE) {
                     tracing::debug!(error = %e, "ready probe not injected");
                 }
