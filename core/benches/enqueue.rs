@@ -2,7 +2,8 @@
 //! already fed (so no waiting for GPS), measured to the return, which comes
 //! only after the SQLite commit (WAL, synchronous=FULL) is on disk.
 //!
-//! First a plain loop of 2,000 SOS prints p50 / p90 / p99 / max (the issue's
+//! First the disk's own fsync latency is probed (context for the tail), then
+//! a plain loop of 2,000 SOS prints p50 / p90 / p99 / max (the issue's
 //! numbers); then criterion measures the same call.
 //!
 //! `cargo bench -p auxilio-core --bench enqueue`
@@ -98,6 +99,32 @@ fn percentiles(rt: &tokio::runtime::Runtime) {
     });
 }
 
+/// The disk's own fsync latency at the same moment, in the same directory:
+/// appending 4 KiB and `sync_data` 500 times. The SOS commit cannot be
+/// faster than this; on a shared, loaded machine its tail is the disk's.
+fn disk_probe() {
+    use std::io::Write;
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("temp dir");
+    let mut file = std::fs::File::create(dir.path().join("probe")).expect("probe file");
+    let block = [7u8; 4096];
+    let mut samples = Vec::with_capacity(500);
+    for _ in 0..500 {
+        file.write_all(&block).expect("write");
+        let start = Instant::now();
+        file.sync_data().expect("sync");
+        samples.push(start.elapsed());
+    }
+    samples.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    println!(
+        "disk fsync (append 4 KiB + sync_data), 500 samples: p50 {:.3} ms  p90 {:.3} ms  p99 {:.3} ms  max {:.3} ms",
+        ms(percentile(&samples, 50.0)),
+        ms(percentile(&samples, 90.0)),
+        ms(percentile(&samples, 99.0)),
+        ms(samples[samples.len() - 1]),
+    );
+}
+
 fn criterion_part(rt: &tokio::runtime::Runtime) {
     let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("temp dir");
     let core = rt.block_on(open(dir.path()));
@@ -117,6 +144,7 @@ fn main() {
         .enable_all()
         .build()
         .expect("tokio runtime");
+    disk_probe();
     percentiles(&rt);
     if !std::env::args().any(|a| a == "--percentiles-only") {
         criterion_part(&rt);
