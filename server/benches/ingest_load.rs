@@ -5,7 +5,7 @@
 //! sending an alert to its arrival on a subscriber (p50/p99).
 //!
 //! `cargo bench -p auxilio-server --bench ingest_load`
-//! (knobs: AUXILIO_BENCH_ALERTS, _DEVICES, _SUBSCRIBERS, _CONCURRENCY)
+//! (knobs: AUXILIO_BENCH_ALERTS, _DEVICES, _SUBSCRIBERS, _CONCURRENCY, _RATE)
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -97,6 +97,9 @@ async fn main() {
     let devices = knob("DEVICES", 1_000);
     let subscribers = knob("SUBSCRIBERS", 200);
     let concurrency = knob("CONCURRENCY", 256);
+    // Alerts per second; 0 posts as fast as possible. A paced run measures
+    // tap-to-pin latency at a realistic load instead of under saturation.
+    let rate = knob("RATE", 0);
 
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(SqliteStore::open(&dir.path().join("bench.db")).unwrap());
@@ -209,9 +212,18 @@ async fn main() {
         );
         tasks.push(tokio::spawn(async move {
             loop {
-                let Some((alert_id, device, sig, body)) = work.lock().unwrap().pop() else {
+                let next = {
+                    let mut work = work.lock().unwrap();
+                    let left = work.len();
+                    work.pop().map(|w| (total - left, w))
+                };
+                let Some((index, (alert_id, device, sig, body))) = next else {
                     break;
                 };
+                if rate > 0 {
+                    let due = start + Duration::from_secs_f64(index as f64 / rate as f64);
+                    tokio::time::sleep_until(due.into()).await;
+                }
                 let t0 = Instant::now();
                 sent.lock().unwrap().insert(alert_id, t0);
                 let resp = http
@@ -242,7 +254,7 @@ async fn main() {
         .filter_map(|(id, t0)| arrivals.get(id).map(|t1| t1.saturating_duration_since(*t0)))
         .collect();
     pin.sort();
-    println!("ingest_load: {total} alerts, {devices} devices, {subscribers} subscribers, {concurrency} concurrent clients");
+    println!("ingest_load: {total} alerts, {devices} devices, {subscribers} subscribers, {concurrency} concurrent clients, rate {rate}/s (0 = max)");
     println!(
         "  committed throughput: {:.0} alerts/s ({:.2} s)",
         total as f64 / elapsed.as_secs_f64(),

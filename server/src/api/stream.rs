@@ -64,14 +64,14 @@ struct Feed {
     /// The id of the last event sent (or the resume point).
     last: i64,
     /// Events read from the store, not yet sent.
-    backlog: VecDeque<StoredEvent>,
+    backlog: VecDeque<Arc<StoredEvent>>,
     /// Still reading the store (the last page was full).
     catching_up: bool,
     _guard: SubscriberGuard,
 }
 
 impl Feed {
-    async fn next(&mut self) -> Option<StoredEvent> {
+    async fn next(&mut self) -> Option<Arc<StoredEvent>> {
         loop {
             if let Some(ev) = self.backlog.pop_front() {
                 self.last = ev.id;
@@ -85,14 +85,14 @@ impl Feed {
                     .await
                     .ok()?;
                 self.catching_up = page.len() == PAGE;
-                self.backlog.extend(page);
+                self.backlog.extend(page.into_iter().map(Arc::new));
                 continue;
             }
             match self.rx.recv().await {
                 Ok(ev) if ev.id <= self.last => continue,
                 Ok(ev) => {
                     self.last = ev.id;
-                    return Some(ev.as_ref().clone());
+                    return Some(ev);
                 }
                 Err(broadcast::error::RecvError::Lagged(_)) => {
                     self.catching_up = true;
