@@ -102,11 +102,13 @@ type Step = (&'static str, fn() -> Result<(), Error>);
 const STEPS: &[Step] = &[
     ("install", install_all),
     ("fmt", fmt),
+    // The desktop app embeds ui/dist at compile time: build it before clippy.
+    ("ui build", ui_build),
     ("clippy", clippy),
     ("rust tests", rust_tests),
     ("mobile targets", mobile_targets),
     ("kotlin", kotlin),
-    ("ui", ui),
+    ("ui tests", ui),
     ("desktop app", desktop_app),
 ];
 
@@ -187,9 +189,12 @@ fn desktop_app() -> Result<(), Error> {
     run(&mut script("src-tauri/tests/xvfb-smoke.sh"))
 }
 
-fn ui() -> Result<(), Error> {
+fn ui_build() -> Result<(), Error> {
     run(&mut npm(&["ci", "--no-audit", "--no-fund"]))?;
-    run(&mut npm(&["run", "build"]))?;
+    run(&mut npm(&["run", "build"]))
+}
+
+fn ui() -> Result<(), Error> {
     run(&mut npm(&["test"]))?;
     run(&mut npm(&["run", "budget"]))?;
     // The browser tests start the real auxilio-server and auxilio-sim built above.
