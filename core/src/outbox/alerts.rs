@@ -126,7 +126,7 @@ pub(crate) fn mark_cancel_requested(
     set_once(tx, "cancel_requested_at_ms", id, now_ms)
 }
 
-/// Stores the server's latest view and returns the statuses not announced
+/// Stores the server's latest view; true if its status was never announced
 /// before (each status is announced once).
 pub(crate) fn record_view(
     tx: &Transaction<'_>,
