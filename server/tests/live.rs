@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use auxilio_protocol::wire::{HEADER_DEVICE, HEADER_SIGNATURE, PATH_ALERTS};
 use auxilio_server::server::serve_on;
+use common::sse::Sse;
 use common::*;
 use serde_json::{json, Value};
 
@@ -101,72 +102,7 @@ impl Live {
         }
         let resp = req.send().await.unwrap();
         assert_eq!(resp.status(), 200);
-        Sse {
-            resp,
-            buf: String::new(),
-        }
-    }
-}
-
-#[derive(Debug)]
-struct SseEvent {
-    id: Option<i64>,
-    event: String,
-    data: Value,
-}
-
-struct Sse {
-    resp: reqwest::Response,
-    buf: String,
-}
-
-impl Sse {
-    /// The next event (keep-alive comments skipped), or None after 10 s.
-    async fn next(&mut self) -> Option<SseEvent> {
-        tokio::time::timeout(Duration::from_secs(10), self.next_inner())
-            .await
-            .ok()
-            .flatten()
-    }
-
-    async fn next_inner(&mut self) -> Option<SseEvent> {
-        loop {
-            if let Some(end) = self.buf.find("\n\n") {
-                let block: String = self.buf.drain(..end + 2).collect();
-                let mut ev = SseEvent {
-                    id: None,
-                    event: "message".into(),
-                    data: Value::Null,
-                };
-                let mut data = String::new();
-                for line in block.lines() {
-                    if let Some(v) = line.strip_prefix("id:") {
-                        ev.id = v.trim().parse().ok();
-                    } else if let Some(v) = line.strip_prefix("event:") {
-                        ev.event = v.trim().to_string();
-                    } else if let Some(v) = line.strip_prefix("data:") {
-                        data.push_str(v.trim_start());
-                    }
-                }
-                if data.is_empty() {
-                    continue;
-                }
-                ev.data = serde_json::from_str(&data).unwrap();
-                return Some(ev);
-            }
-            let chunk = self.resp.chunk().await.ok()??;
-            self.buf.push_str(std::str::from_utf8(&chunk).unwrap());
-        }
-    }
-
-    /// The next event of the given type.
-    async fn next_of(&mut self, event: &str) -> SseEvent {
-        loop {
-            let ev = self.next().await.expect("the stream ended or went quiet");
-            if ev.event == event {
-                return ev;
-            }
-        }
+        Sse::new(resp)
     }
 }
 
@@ -191,10 +127,7 @@ async fn test_a_phones_alert_is_pinned_live_and_the_phone_sees_the_acknowledgeme
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
-    let mut follow = Sse {
-        resp,
-        buf: String::new(),
-    };
+    let mut follow = Sse::new(resp);
     assert_eq!(follow.next_of("status").await.data["status"], "new");
 
     // When the operator acknowledges, both the phone and the console see it.

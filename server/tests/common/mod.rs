@@ -2,6 +2,8 @@
 //! database, enrolled phones that sign their requests, logged-in responders.
 #![allow(dead_code)]
 
+pub mod sse;
+
 use std::sync::Arc;
 
 use auxilio_protocol::wire::{HEADER_DEVICE, HEADER_SIGNATURE};
