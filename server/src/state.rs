@@ -71,7 +71,17 @@ pub struct AppState {
 impl AppState {
     /// Starts the writer thread over `store`.
     pub fn new(store: Arc<dyn Store>, settings: Settings) -> std::io::Result<Self> {
-        let (events, _) = broadcast::channel(STREAM_BUFFER);
+        Self::with_stream_buffer(store, settings, STREAM_BUFFER)
+    }
+
+    /// Like [`AppState::new`] with `buffer` live events held per subscriber
+    /// (tests use a tiny one to exercise catching up from the store).
+    pub fn with_stream_buffer(
+        store: Arc<dyn Store>,
+        settings: Settings,
+        buffer: usize,
+    ) -> std::io::Result<Self> {
+        let (events, _) = broadcast::channel(buffer.max(1));
         let metrics = Arc::new(Metrics::new());
         let writer = Writer::spawn(store.clone(), events.clone(), metrics.clone())?;
         Ok(AppState {

@@ -49,6 +49,15 @@ impl TestServer {
     }
 
     pub fn with_settings(settings: Settings) -> Self {
+        Self::build(settings, 8192)
+    }
+
+    /// A server whose live subscribers hold only `buffer` events.
+    pub fn with_stream_buffer(buffer: usize) -> Self {
+        Self::build(Settings::default(), buffer)
+    }
+
+    fn build(settings: Settings, buffer: usize) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(SqliteStore::open(&dir.path().join("server.db")).unwrap());
         let market_org = apply(
@@ -112,7 +121,7 @@ impl TestServer {
                 }),
             );
         }
-        let state = AppState::new(store.clone(), settings).unwrap();
+        let state = AppState::with_stream_buffer(store.clone(), settings, buffer).unwrap();
         TestServer {
             dir,
             state,
