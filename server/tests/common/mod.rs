@@ -308,3 +308,10 @@ impl Phone {
         self.signed(method, path, serde_json::to_vec(value).unwrap())
     }
 }
+
+/// Rows in a table (or `table WHERE …`) of the server's database.
+pub fn count(server: &TestServer, table: &str) -> i64 {
+    let conn = rusqlite::Connection::open(server.dir.path().join("server.db")).unwrap();
+    conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+        .unwrap()
+}
