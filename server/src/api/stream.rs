@@ -11,11 +11,12 @@
 use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::time::Duration;
 
+use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::http::HeaderMap;
-use axum::response::sse::{Event, KeepAlive, Sse};
-use futures::Stream;
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tokio::sync::broadcast;
 
@@ -26,6 +27,8 @@ use crate::metrics::Metrics;
 use crate::model::StoredEvent;
 use crate::state::AppState;
 
+/// A comment is sent after this long without events, so proxies keep the line open.
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// Events read from the store per page while catching up.
 const PAGE: usize = 500;
 
@@ -49,13 +52,6 @@ impl Drop for SubscriberGuard {
 pub struct StreamParams {
     /// Same as `Last-Event-ID`, for clients that cannot set headers.
     after: Option<i64>,
-}
-
-pub fn sse_event(ev: &StoredEvent) -> Event {
-    Event::default()
-        .id(ev.id.to_string())
-        .event(ev.payload.name())
-        .data(&ev.data)
 }
 
 struct Feed {
@@ -112,7 +108,7 @@ pub async fn stream(
     Responder(_account): Responder,
     headers: HeaderMap,
     AppQuery(params): AppQuery<StreamParams>,
-) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
+) -> Result<Response, AppError> {
     let header_id = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
@@ -136,9 +132,22 @@ pub async fn stream(
         catching_up: true,
         _guard: guard,
     };
+    // Each event's frame is shared (not re-encoded) by every subscriber.
+    // Feed::next is cancel-safe, so an idle timeout only adds a comment.
     let stream = futures::stream::unfold(feed, |mut feed| async move {
-        let ev = feed.next().await?;
-        Some((Ok(sse_event(&ev)), feed))
+        let frame = match tokio::time::timeout(KEEP_ALIVE, feed.next()).await {
+            Ok(Some(ev)) => ev.frame.clone(),
+            Ok(None) => return None,
+            Err(_) => Bytes::from_static(b": keep-alive\n\n"),
+        };
+        Some((Ok::<_, Infallible>(frame), feed))
     });
-    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/event-stream"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        Body::from_stream(stream),
+    )
+        .into_response())
 }
