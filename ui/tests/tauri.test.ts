@@ -55,6 +55,22 @@ describe('Tauri data layer', () => {
     ]);
   });
 
+  it('warms the location provider during the hold and reports the network back', async () => {
+    const t = fakeTauri({
+      [CMD.armLocation]: () => true,
+      [CMD.connectivityRestored]: () => null,
+    });
+    const d = new TauriCitizenData();
+    await d.armLocation(true);
+    await d.armLocation(false);
+    await d.connectivityRestored();
+    expect(t.calls).toEqual([
+      ['arm_location', { active: true }],
+      ['arm_location', { active: false }],
+      ['connectivity_restored', {}],
+    ]);
+  });
+
   it('passes tagged errors through and wraps anything else', async () => {
     fakeTauri({
       [CMD.raiseSos]: () => {

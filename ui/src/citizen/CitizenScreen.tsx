@@ -57,7 +57,11 @@ export function CitizenScreen({ data, hold = DEFAULT_HOLD, header, footer, canFi
       }
       setProgress((all) => ({ ...all, [e.alert_id]: applyCoreEvent(all[e.alert_id] ?? newProgress(e.alert_id), e) }));
     });
-    window.addEventListener('online', recompute);
+    const back = () => {
+      recompute();
+      void data.connectivityRestored?.().catch(() => undefined);
+    };
+    window.addEventListener('online', back);
     window.addEventListener('offline', recompute);
     void data.pending().then(setPending);
     // Restore the newest open alert after a reload or a restart.
@@ -77,7 +81,7 @@ export function CitizenScreen({ data, hold = DEFAULT_HOLD, header, footer, canFi
     });
     return () => {
       off();
-      window.removeEventListener('online', recompute);
+      window.removeEventListener('online', back);
       window.removeEventListener('offline', recompute);
     };
   }, [data]);
@@ -176,7 +180,7 @@ export function CitizenScreen({ data, hold = DEFAULT_HOLD, header, footer, canFi
     <main class="citizen">
       <OfflineBanner offline={offline} pending={pending} />
       {header}
-      <SosControl config={hold} silent={silent} disabled={!canFire} onFire={() => void fire()} onCancel={() => setNotice(t('sos.cancelled'))} />
+      <SosControl config={hold} silent={silent} disabled={!canFire} onFire={() => void fire()} onCancel={() => setNotice(t('sos.cancelled'))} onArm={(active) => void data.armLocation?.(active).catch(() => undefined)} />
       {notice && (
         <p class="banner info" role="status" data-testid="notice">
           {notice}

@@ -11,13 +11,15 @@ interface Props {
   onFire: () => void;
   /** The person pressed CANCELAR during the countdown. */
   onCancel?: () => void;
+  /** The hold started (true) or the control went back to idle (false). */
+  onArm?: (active: boolean) => void;
 }
 
 /**
  * The SOS control: press and hold (visible fill), then a countdown with a
  * large CANCELAR. Works with touch, mouse and keyboard (Space / Enter held).
  */
-export function SosControl({ config = DEFAULT_HOLD, silent, disabled, onFire, onCancel }: Props) {
+export function SosControl({ config = DEFAULT_HOLD, silent, disabled, onFire, onCancel, onArm }: Props) {
   const [state, setState] = useState<HoldState>(IDLE);
   const [now, setNow] = useState(0);
   const stateRef = useRef(state);
@@ -31,6 +33,8 @@ export function SosControl({ config = DEFAULT_HOLD, silent, disabled, onFire, on
     if (next === prev) return;
     stateRef.current = next;
     setState(next);
+    if (prev.phase === 'idle') onArm?.(true);
+    if (next.phase === 'idle') onArm?.(false);
     if (prev.phase === 'holding' && next.phase === 'counting' && !silent) vibrate([60]);
     if (next.phase === 'fired' && !fired.current) {
       fired.current = true;
@@ -38,6 +42,7 @@ export function SosControl({ config = DEFAULT_HOLD, silent, disabled, onFire, on
       onFireRef.current();
       stateRef.current = IDLE;
       setState(IDLE);
+      onArm?.(false);
       fired.current = false;
     }
   };

@@ -51,4 +51,9 @@ export interface CitizenData {
   isOffline?(): boolean;
   /** The shell sent the SMS fallback for this alert. */
   smsFallbackSent?(id: AlertId): Promise<void>;
+  /** Warm the location provider while the SOS is held and counted down, so a
+   *  fresh fix is there when the alert is composed (the app only). */
+  armLocation?(active: boolean): Promise<void>;
+  /** The network is back: send what is queued now (the app only). */
+  connectivityRestored?(): Promise<void>;
 }

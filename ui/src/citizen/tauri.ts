@@ -18,6 +18,8 @@ export const CMD = {
   openAlerts: 'open_alerts',
   pending: 'pending_count',
   smsFallbackSent: 'sms_fallback_sent',
+  armLocation: 'arm_location',
+  connectivityRestored: 'connectivity_restored',
   // Patrol unit
   unitReport: 'unit_report',
 } as const;
@@ -80,6 +82,12 @@ export class TauriCitizenData implements CitizenData {
   }
   smsFallbackSent(id: AlertId): Promise<void> {
     return this.call(CMD.smsFallbackSent, { alertId: id });
+  }
+  async armLocation(active: boolean): Promise<void> {
+    await this.call<boolean>(CMD.armLocation, { active });
+  }
+  connectivityRestored(): Promise<void> {
+    return this.call(CMD.connectivityRestored);
   }
   subscribe(listener: (e: CoreEvent) => void): () => void {
     let unlisten: (() => void) | null = null;
