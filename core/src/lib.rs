@@ -198,6 +198,7 @@ impl Core {
             tasks: Mutex::new(Vec::new()),
             count_dirty: AtomicBool::new(false),
             counting: AtomicBool::new(false),
+            tracking_paused: Mutex::new(std::collections::HashSet::new()),
         });
         for index in 0..shared.endpoints.len() {
             shared.spawn(delivery::worker::run(shared.clone(), index));
@@ -271,6 +272,19 @@ impl Core {
 
     pub fn subscribe(&self) -> broadcast::Receiver<CoreEvent> {
         self.inner.events.subscribe()
+    }
+
+    /// Pauses the position updates of an open alert (the person stops sharing
+    /// their location); the alert itself stays open and followed.
+    pub fn stop_tracking(&self, alert_id: AlertId) {
+        self.inner.paused().insert(alert_id);
+    }
+
+    /// Resumes the position updates of an open alert paused by
+    /// [`Core::stop_tracking`]. Tracking still ends when the alert closes or
+    /// after `tracking_max`.
+    pub fn start_tracking(&self, alert_id: AlertId) {
+        self.inner.paused().remove(&alert_id);
     }
 
     /// The network is back: retry now instead of finishing the backoff wait.

@@ -70,9 +70,19 @@ pub(crate) struct Shared {
     pub count_dirty: AtomicBool,
     /// A `QueueChanged` count is running.
     pub counting: AtomicBool,
+    /// Open alerts whose tracking the person paused (`Core::stop_tracking`).
+    pub tracking_paused: Mutex<std::collections::HashSet<auxilio_protocol::AlertId>>,
 }
 
 impl Shared {
+    pub(crate) fn paused(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashSet<auxilio_protocol::AlertId>> {
+        self.tracking_paused
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     pub(crate) fn emit(&self, event: CoreEvent) {
         // No subscriber is fine: the state is in the database.
         let _ = self.events.send(event);

@@ -103,6 +103,9 @@ pub(crate) async fn run(shared: Arc<Shared>, alert_id: AlertId, created_at_ms: i
                 continue;
             }
         }
+        if shared.paused().contains(&alert_id) {
+            continue;
+        }
         if let Some(fix) = shared.fixes.latest() {
             if let Err(e) = queue_position(&shared, alert_id, fix).await {
                 tracing::warn!(error = %e, "could not queue a position update");

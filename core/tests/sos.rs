@@ -264,3 +264,36 @@ async fn test_tracking_stops_when_the_alert_is_cancelled() {
     ));
     core.shutdown().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn test_the_person_can_pause_and_resume_tracking() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(dir.path(), dead_url());
+    cfg.tracking_interval = Duration::from_secs(10);
+    let core = Core::open(cfg).await.unwrap();
+    core.set_profile(profile()).unwrap();
+    core.feed_fix(gps(0, 5.0)).unwrap();
+    let id = core.raise_sos(sos()).await.unwrap();
+    let positions = || {
+        core.pending()
+            .unwrap()
+            .iter()
+            .filter(|p| p.item == OutboxItemKind::Position)
+            .count()
+    };
+    // Paused: fresh fixes keep coming, none becomes a position update.
+    core.stop_tracking(id);
+    for i in 1..=30 {
+        core.feed_fix(gps(-i, 5.0)).unwrap();
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    assert_eq!(positions(), 0);
+    // Resumed: the next ticks queue positions again.
+    core.start_tracking(id);
+    for i in 31..=60 {
+        core.feed_fix(gps(-i, 5.0)).unwrap();
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    assert!(positions() >= 2, "ticks after resuming: {}", positions());
+    core.shutdown().await;
+}

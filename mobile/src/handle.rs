@@ -125,6 +125,22 @@ impl AuxilioCore {
         self.inner.connectivity_restored();
     }
 
+    /// Pause the position updates of an open alert (the person stops sharing
+    /// their location); the alert stays open. Native code may also stop its
+    /// location updates then.
+    pub fn stop_tracking(&self, alert_id: String) -> Result<(), AuxilioError> {
+        self.inner.stop_tracking(parse_alert_id(&alert_id)?);
+        Ok(())
+    }
+
+    /// Resume the position updates paused by `stop_tracking`. Tracking starts
+    /// by itself with every SOS and ends when the alert closes or after
+    /// `tracking_max`; native code keeps feeding fixes meanwhile.
+    pub fn start_tracking(&self, alert_id: String) -> Result<(), AuxilioError> {
+        self.inner.start_tracking(parse_alert_id(&alert_id)?);
+        Ok(())
+    }
+
     /// Native code sent the SMS of a `SmsFallback` event.
     pub async fn sms_fallback_sent(&self, alert_id: String) -> Result<(), AuxilioError> {
         let id = parse_alert_id(&alert_id)?;
