@@ -4,7 +4,7 @@
 //! (Kotlin coroutines, Swift concurrency).
 
 use std::future::Future;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use tokio::runtime::{Builder, Runtime};
 
@@ -15,8 +15,16 @@ static RUNTIME: OnceLock<Runtime> = OnceLock::new();
 /// Worker threads: a panic button needs few, and phones have little battery.
 const WORKER_THREADS: usize = 2;
 
+/// Held while the runtime is built, so only one is ever built: a second one
+/// dropped from inside an async context would panic.
+static INIT: Mutex<()> = Mutex::new(());
+
 /// The runtime, started on first use.
 pub(crate) fn runtime() -> Result<&'static Runtime, AuxilioError> {
+    if let Some(rt) = RUNTIME.get() {
+        return Ok(rt);
+    }
+    let _building = INIT.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     if let Some(rt) = RUNTIME.get() {
         return Ok(rt);
     }
@@ -28,7 +36,6 @@ pub(crate) fn runtime() -> Result<&'static Runtime, AuxilioError> {
         .map_err(|e| AuxilioError::Internal {
             reason: format!("cannot start the runtime ({})", e.kind()),
         })?;
-    // If another thread won the race, its runtime is kept and this one dropped.
     Ok(RUNTIME.get_or_init(|| rt))
 }
 
