@@ -74,19 +74,31 @@ async fn subscribe(
     mut resp: reqwest::Response,
     arrivals: Option<Arc<Mutex<HashMap<String, Instant>>>>,
 ) {
+    let Some(arrivals) = arrivals else {
+        // The other subscribers only drain their stream: the generator's own
+        // parsing would otherwise eat the CPU the server is measured on.
+        while let Ok(Some(_)) = resp.chunk().await {}
+        return;
+    };
     let mut buf = String::new();
     while let Ok(Some(chunk)) = resp.chunk().await {
+        let now = Instant::now();
         buf.push_str(&String::from_utf8_lossy(&chunk));
-        while let Some(end) = buf.find("\n\n") {
-            let block: String = buf.drain(..end + 2).collect();
-            if let Some(arrivals) = &arrivals {
-                if block.contains("event: alert") {
-                    if let Some(pos) = block.find("\"id\":\"") {
-                        let id = block[pos + 6..].chars().take(36).collect::<String>();
-                        arrivals.lock().unwrap().insert(id, Instant::now());
-                    }
+        let mut seen = Vec::new();
+        let mut cursor = 0;
+        while let Some(end) = buf[cursor..].find("\n\n") {
+            let block = &buf[cursor..cursor + end];
+            cursor += end + 2;
+            if block.contains("event: alert") {
+                if let Some(pos) = block.find("\"id\":\"") {
+                    seen.push(block[pos + 6..].chars().take(36).collect::<String>());
                 }
             }
+        }
+        buf.drain(..cursor);
+        let mut arrivals = arrivals.lock().unwrap();
+        for id in seen {
+            arrivals.insert(id, now);
         }
     }
 }
