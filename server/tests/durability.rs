@@ -42,6 +42,9 @@ fn start(db: &Path) -> Server {
     let mut child = Command::new(server_binary())
         .args(["serve", "--listen", "127.0.0.1:0", "--db"])
         .arg(db)
+        // Each phone posts as fast as it can; the per-device limit is tested
+        // in limits.rs, not here.
+        .args(["--rate-device-per-min", "0"])
         .env("AUXILIO_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
