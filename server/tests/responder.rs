@@ -9,15 +9,6 @@ use axum::http::{Request, StatusCode};
 use common::*;
 use serde_json::json;
 
-async fn raise(server: &TestServer, phone: &Phone) -> uuid::Uuid {
-    let alert = phone.alert();
-    let resp = server
-        .send(phone.signed_json("POST", PATH_ALERTS, &alert))
-        .await;
-    assert_eq!(resp.status, StatusCode::CREATED);
-    alert.id
-}
-
 async fn transition(
     server: &TestServer,
     token: &str,
@@ -132,7 +123,7 @@ async fn test_login_sets_a_strict_http_only_cookie_that_works_and_logout_ends_it
 async fn test_the_whole_lifecycle_is_validated_timestamped_and_audited() {
     let server = TestServer::new();
     let phone = server.phone().await;
-    let id = raise(&server, &phone).await;
+    let id = server.raise(&phone).await;
     let op = server.login("central").await;
     let unit = server.login("serenazgo01").await;
 
@@ -286,7 +277,7 @@ async fn test_the_whole_lifecycle_is_validated_timestamped_and_audited() {
 async fn test_roles_are_enforced() {
     let server = TestServer::new();
     let phone = server.phone().await;
-    let id = raise(&server, &phone).await;
+    let id = server.raise(&phone).await;
     let pnp = server.login("comisaria").await;
     let op = server.login("central").await;
     transition(&server, &pnp, id, json!({"to": "acknowledged"}))
@@ -349,7 +340,7 @@ async fn test_roles_are_enforced() {
 async fn test_queries_list_open_alerts_and_filter_by_time_and_kind() {
     let server = TestServer::new();
     let phone = server.phone().await;
-    let first = raise(&server, &phone).await;
+    let first = server.raise(&phone).await;
     let mut medical = phone.alert();
     medical.kind = auxilio_protocol::AlertKind::EmergenciaMedica;
     server
@@ -424,7 +415,7 @@ async fn test_queries_list_open_alerts_and_filter_by_time_and_kind() {
 async fn test_health_metrics_openapi_and_the_console_page_are_served() {
     let server = TestServer::new();
     let phone = server.phone().await;
-    raise(&server, &phone).await;
+    server.raise(&phone).await;
     let health = server.send(get("/healthz")).await;
     assert_eq!(health.status, StatusCode::OK);
     assert_eq!(health.json["status"], "ok");

@@ -3,20 +3,10 @@
 
 mod common;
 
-use auxilio_protocol::wire::PATH_ALERTS;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use common::*;
 use tower::ServiceExt;
-
-async fn raise(server: &TestServer, phone: &Phone) -> uuid::Uuid {
-    let alert = phone.alert();
-    let resp = server
-        .send(phone.signed_json("POST", PATH_ALERTS, &alert))
-        .await;
-    assert_eq!(resp.status, StatusCode::CREATED);
-    alert.id
-}
 
 #[tokio::test]
 async fn test_a_subscriber_that_falls_behind_catches_up_from_the_store_without_gaps() {
@@ -32,7 +22,7 @@ async fn test_a_subscriber_that_falls_behind_catches_up_from_the_store_without_g
     // 30 alerts are committed while the subscriber reads nothing.
     let mut sent = Vec::new();
     for _ in 0..30 {
-        sent.push(raise(&server, &phone).await.to_string());
+        sent.push(server.raise(&phone).await.to_string());
     }
     let mut text = String::new();
     let mut seen: Vec<String> = Vec::new();

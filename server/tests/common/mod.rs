@@ -148,6 +148,16 @@ impl TestServer {
         phone
     }
 
+    /// Posts a new alert from `phone`; asserts it was stored (201).
+    pub async fn raise(&self, phone: &Phone) -> Uuid {
+        let alert = phone.alert();
+        let resp = self
+            .send(phone.signed_json("POST", auxilio_protocol::wire::PATH_ALERTS, &alert))
+            .await;
+        assert_eq!(resp.status, StatusCode::CREATED);
+        alert.id
+    }
+
     /// Logs in and returns the bearer token.
     pub async fn login(&self, username: &str) -> String {
         let resp = self
