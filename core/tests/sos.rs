@@ -18,6 +18,15 @@ fn sos() -> SosRequest {
     }
 }
 
+/// Position updates waiting in the outbox.
+fn queued_positions(core: &Core) -> usize {
+    core.pending()
+        .unwrap()
+        .iter()
+        .filter(|p| p.item == OutboxItemKind::Position)
+        .count()
+}
+
 async fn phone(dir: &std::path::Path, with_place: bool) -> Core {
     let mut cfg = config(dir, dead_url());
     cfg.fix_deadline = Duration::from_secs(8);
@@ -213,22 +222,15 @@ async fn test_tracking_queues_new_fixes_every_interval_until_tracking_max() {
     core.set_profile(profile()).unwrap();
     core.feed_fix(gps(0, 5.0)).unwrap();
     let id = core.raise_sos(sos()).await.unwrap();
-    let positions = || {
-        core.pending()
-            .unwrap()
-            .iter()
-            .filter(|p| p.item == OutboxItemKind::Position)
-            .count()
-    };
     // The same fix again and again is not a new position.
     tokio::time::sleep(Duration::from_secs(25)).await;
-    assert_eq!(positions(), 0);
+    assert_eq!(queued_positions(&core), 0);
     // A new fix every 2 s: one position per 10 s tick.
     for i in 1..=60 {
         core.feed_fix(gps(-i, 5.0)).unwrap(); // strictly newer each time
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
-    let n = positions();
+    let n = queued_positions(&core);
     assert!(
         (3..=4).contains(&n),
         "ticks at 30, 40, 50 (and maybe 60) s: {n}"
@@ -274,26 +276,23 @@ async fn test_the_person_can_pause_and_resume_tracking() {
     core.set_profile(profile()).unwrap();
     core.feed_fix(gps(0, 5.0)).unwrap();
     let id = core.raise_sos(sos()).await.unwrap();
-    let positions = || {
-        core.pending()
-            .unwrap()
-            .iter()
-            .filter(|p| p.item == OutboxItemKind::Position)
-            .count()
-    };
     // Paused: fresh fixes keep coming, none becomes a position update.
     core.stop_tracking(id);
     for i in 1..=30 {
         core.feed_fix(gps(-i, 5.0)).unwrap();
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
-    assert_eq!(positions(), 0);
+    assert_eq!(queued_positions(&core), 0);
     // Resumed: the next ticks queue positions again.
     core.start_tracking(id);
     for i in 31..=60 {
         core.feed_fix(gps(-i, 5.0)).unwrap();
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
-    assert!(positions() >= 2, "ticks after resuming: {}", positions());
+    assert!(
+        queued_positions(&core) >= 2,
+        "ticks after resuming: {}",
+        queued_positions(&core)
+    );
     core.shutdown().await;
 }
