@@ -129,12 +129,6 @@ impl FileConfig {
     }
 }
 
-/// `ui/dist` under the working directory, when the UI has been built there.
-fn default_ui_dir() -> Option<PathBuf> {
-    let dir = PathBuf::from("ui/dist");
-    dir.join("index.html").is_file().then_some(dir)
-}
-
 /// Everything `serve` needs, resolved.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ServeConfig {
@@ -178,7 +172,12 @@ impl ServeConfig {
                 .or(file.secure_cookies)
                 .unwrap_or(d.secure_cookies),
             device_cache_ttl: d.device_cache_ttl,
-            ui_dir: args.ui_dir.or(file.ui_dir).or_else(default_ui_dir),
+            // `app()` serves it only once built (it has an index.html).
+            ui_dir: Some(
+                args.ui_dir
+                    .or(file.ui_dir)
+                    .unwrap_or_else(|| "ui/dist".into()),
+            ),
         };
         ServeConfig {
             db: db
