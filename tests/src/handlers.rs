@@ -65,6 +65,18 @@ fn invalid(e: auxilio_protocol::ProtocolError) -> Refusal {
     Refusal::new(400, e.kind(), e.to_string())
 }
 
+/// A signed POST: who signed it, and its body decoded and validated.
+fn signed_post<T: serde::de::DeserializeOwned + auxilio_protocol::Validate>(
+    shared: &Shared,
+    headers: &HeaderMap,
+    uri: &Uri,
+    body: &[u8],
+) -> Result<(DeviceId, T), Refusal> {
+    let device = authenticate(shared, headers, "POST", uri.path(), body)?;
+    let msg = decode::<T>(body, now_ms()).map_err(invalid)?;
+    Ok((device, msg))
+}
+
 fn authenticate(
     shared: &Shared,
     headers: &HeaderMap,
@@ -182,14 +194,11 @@ async fn alert(
     body: Bytes,
 ) -> Response {
     shared.count(Route::Alert);
-    let device = match authenticate(&shared, &headers, "POST", uri.path(), &body) {
-        Ok(d) => d,
-        Err(r) => return r.into_response(),
-    };
-    let alert = match decode::<auxilio_protocol::Alert>(&body, now_ms()) {
-        Ok(a) => a,
-        Err(e) => return invalid(e).into_response(),
-    };
+    let (device, alert) =
+        match signed_post::<auxilio_protocol::Alert>(&shared, &headers, &uri, &body) {
+            Ok(signed) => signed,
+            Err(r) => return r.into_response(),
+        };
     let id = alert.id;
     run(&shared, &conn, Route::Alert, &[id], |s| {
         match s.store_alert(device, alert) {
@@ -209,14 +218,11 @@ async fn positions(
     body: Bytes,
 ) -> Response {
     shared.count(Route::Positions);
-    let device = match authenticate(&shared, &headers, "POST", uri.path(), &body) {
-        Ok(d) => d,
-        Err(r) => return r.into_response(),
-    };
-    let batch = match decode::<auxilio_protocol::PositionBatch>(&body, now_ms()) {
-        Ok(b) => b,
-        Err(e) => return invalid(e).into_response(),
-    };
+    let (device, batch) =
+        match signed_post::<auxilio_protocol::PositionBatch>(&shared, &headers, &uri, &body) {
+            Ok(signed) => signed,
+            Err(r) => return r.into_response(),
+        };
     let mut alerts: Vec<AlertId> = batch.updates.iter().map(|u| u.alert_id).collect();
     alerts.dedup();
     run(&shared, &conn, Route::Positions, &alerts, |s| {
