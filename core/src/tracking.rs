@@ -72,8 +72,14 @@ pub(crate) async fn queue_position(
     Ok(seq)
 }
 
-/// Runs for one alert until it closes, `tracking_max` passes, or shutdown.
+/// Runs for one alert until it closes, `tracking_max` passes, or shutdown;
+/// then forgets whether the person had paused it.
 pub(crate) async fn run(shared: Arc<Shared>, alert_id: AlertId, created_at_ms: i64) {
+    track(&shared, alert_id, created_at_ms).await;
+    shared.paused().remove(&alert_id);
+}
+
+async fn track(shared: &Arc<Shared>, alert_id: AlertId, created_at_ms: i64) {
     let mut shutdown = shared.shutdown.subscribe();
     let elapsed_ms = u64::try_from(now_ms().saturating_sub(created_at_ms)).unwrap_or(0);
     let remaining = shared
@@ -107,7 +113,7 @@ pub(crate) async fn run(shared: Arc<Shared>, alert_id: AlertId, created_at_ms: i
             continue;
         }
         if let Some(fix) = shared.fixes.latest() {
-            if let Err(e) = queue_position(&shared, alert_id, fix).await {
+            if let Err(e) = queue_position(shared, alert_id, fix).await {
                 tracing::warn!(error = %e, "could not queue a position update");
             }
         }
