@@ -25,6 +25,7 @@ pub const ALL: &[&str] = &[
     "ui_ready",
     // Patrol unit
     "unit_login",
+    "unit_account",
     "unit_logout",
     "start_duty",
     "stop_duty",

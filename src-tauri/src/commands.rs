@@ -8,10 +8,10 @@ use auxilio_core::{
     Profile, SosRequest,
 };
 use serde::{Deserialize, Serialize};
-use tauri::{AppHandle, Emitter, Manager, Runtime, State};
+use tauri::{AppHandle, Runtime, State};
 
+use crate::duty;
 use crate::error::{Error, Result};
-use crate::events::EVENT_UNIT_ASSIGNMENT;
 use crate::feedback::{self, Haptic};
 use crate::location::{self, Reason};
 use crate::settings::{Role, Settings};
@@ -153,7 +153,7 @@ pub async fn raise_sos<R: Runtime>(
             kind: req.kind,
             silent: req.silent,
             note: req.note,
-            battery_pct: None,
+            battery_pct: crate::battery::level(&app),
         })
         .await;
     state
@@ -253,10 +253,12 @@ pub async fn arm_location<R: Runtime>(
     Ok(cfg!(mobile))
 }
 
-/// The network is back (the web view's `online` event): queued alerts go out now.
+/// The network is back (the web view's `online` event): queued alerts go out
+/// now, and an on-duty unit reconnects to the live stream now.
 #[tauri::command]
 pub async fn connectivity_restored(state: State<'_, AppState>) -> Result<()> {
     state.core.connectivity_restored();
+    state.unit.wake.notify_one();
     Ok(())
 }
 
@@ -320,9 +322,17 @@ pub async fn unit_login(
     state.unit.login(&username, &password).await
 }
 
+/// The unit logged in on this device (also after a restart), or `null`.
+#[tauri::command]
+pub async fn unit_account(state: State<'_, AppState>) -> Result<Option<UnitAccount>> {
+    Ok(state.unit.account())
+}
+
+/// Ends duty and the session, here (the saved login is removed) and on the
+/// server.
 #[tauri::command]
 pub async fn unit_logout<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> Result<()> {
-    state.location.set(&app, &state.core, Reason::Duty, false);
+    duty::stop(&app);
     state.unit.logout().await
 }
 
@@ -347,8 +357,9 @@ pub async fn unit_report(
 }
 
 /// Available from now: positions are watched and reported every
-/// `DUTY_INTERVAL`, and each new assignment raises a notification and an
-/// `auxilio://unit-assignment` event.
+/// `DUTY_INTERVAL`, and each alert dispatched to this unit raises a
+/// notification and an `auxilio://unit-assignment` event as soon as the
+/// server's live stream says so ([`duty`]).
 #[tauri::command]
 pub async fn start_duty<R: Runtime>(
     app: AppHandle<R>,
@@ -356,48 +367,17 @@ pub async fn start_duty<R: Runtime>(
 ) -> Result<UnitView> {
     let position = state.location.latest().map(|f| (f.lat, f.lon));
     let view = state.unit.report(position, Some(true)).await?;
-    state.location.set(&app, &state.core, Reason::Duty, true);
-    let handle = app.clone();
-    let task = tauri::async_runtime::spawn(async move {
-        loop {
-            duty_round(&handle).await;
-            tokio::time::sleep(crate::unit::DUTY_INTERVAL).await;
-        }
-    });
-    state.unit.set_duty_task(task);
+    duty::start(&app);
     Ok(view)
 }
 
-async fn duty_round<R: Runtime>(app: &AppHandle<R>) {
-    let state = app.state::<AppState>();
-    if let Some(fix) = state.location.latest() {
-        if let Err(e) = state.unit.report(Some((fix.lat, fix.lon)), None).await {
-            tracing::debug!(kind = e.kind(), "unit position not reported");
-        }
-    }
-    match state.unit.assignments().await {
-        Ok(list) => {
-            for a in state.unit.take_new(&list) {
-                feedback::notify(
-                    app,
-                    "Auxilio: alerta asignada",
-                    "Nueva alerta asignada a su unidad",
-                );
-                let _ = app.emit(EVENT_UNIT_ASSIGNMENT, &a);
-            }
-        }
-        Err(e) => tracing::debug!(kind = e.kind(), "assignments not read"),
-    }
-}
-
-/// Not available any more: the loop stops and the server is told.
+/// Not available any more: the duty task stops and the server is told.
 #[tauri::command]
 pub async fn stop_duty<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
 ) -> Result<UnitView> {
-    state.unit.stop_duty_task();
-    state.location.set(&app, &state.core, Reason::Duty, false);
+    duty::stop(&app);
     state.unit.report(None, Some(false)).await
 }
 

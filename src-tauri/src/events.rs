@@ -15,6 +15,9 @@ pub const EVENT_CORE: &str = "auxilio://core-event";
 pub const EVENT_ENROLL_LINK: &str = "auxilio://enroll-link";
 /// Payload: one `unit::Assignment`: an alert newly dispatched to this unit.
 pub const EVENT_UNIT_ASSIGNMENT: &str = "auxilio://unit-assignment";
+/// Payload: `null`. The server no longer accepts the unit's session (expired
+/// or revoked): duty stopped, the saved login is gone; log in again.
+pub const EVENT_UNIT_SESSION_ENDED: &str = "auxilio://unit-session-ended";
 
 /// Forwards every core event for the life of the app.
 pub fn forward<R: Runtime>(app: AppHandle<R>) {

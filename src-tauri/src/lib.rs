@@ -7,14 +7,20 @@
 //! [`state`] (one core per app), [`location`] (geolocation on mobile, never
 //! (0, 0)), [`feedback`] (haptics, notifications, sms:/tel:/geo: links),
 //! [`deeplink`] (`auxilio://enroll?code=…`), [`unit`] (the patrol unit's
-//! responder API client), [`settings`].
+//! responder API client, its saved login and the live stream it follows),
+//! [`duty`] (a unit's shift: position reports and assignments),
+//! [`keepalive`] (the Android foreground service during an SOS or a shift),
+//! [`battery`] (the level an alert carries), [`settings`].
 
+pub mod battery;
 pub mod command_names;
 pub mod commands;
 pub mod deeplink;
+pub mod duty;
 pub mod error;
 pub mod events;
 pub mod feedback;
+pub mod keepalive;
 pub mod location;
 pub mod settings;
 pub mod state;
@@ -72,6 +78,7 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         commands::haptic,
         commands::ui_ready,
         commands::unit_login,
+        commands::unit_account,
         commands::unit_logout,
         commands::start_duty,
         commands::stop_duty,
@@ -147,7 +154,8 @@ pub fn run() {
     let builder = builder
         .plugin(tauri_plugin_geolocation::init())
         .plugin(tauri_plugin_haptics::init())
-        .plugin(tauri_plugin_barcode_scanner::init());
+        .plugin(tauri_plugin_barcode_scanner::init())
+        .plugin(tauri_plugin_auxilio_keepalive::init());
     let builder = app_builder(builder)
         .setup(move |app| {
             init(app.handle(), startup)?;

@@ -16,6 +16,8 @@ use auxilio_core::{Fix, FixSource, Place};
 use serde::Deserialize;
 use thiserror::Error;
 
+use crate::keepalive::{self, Keepalive};
+
 /// Why something wants positions. Watching runs while any is active.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -109,6 +111,8 @@ pub fn manual_place(lat: f64, lon: f64, radius_m: f64, name: &str) -> Result<Pla
 pub struct Location {
     active: Mutex<HashSet<Reason>>,
     latest: Arc<Mutex<Option<Fix>>>,
+    /// The Android foreground service that keeps positions coming.
+    pub keepalive: Keepalive,
     #[cfg(mobile)]
     watch: Mutex<Option<u32>>,
 }
@@ -131,7 +135,8 @@ impl Location {
             .is_empty()
     }
 
-    /// Turns `reason` on or off, starting or stopping the platform watch.
+    /// Turns `reason` on or off, starting or stopping the platform watch
+    /// (and the foreground service that keeps it alive, [`Keepalive`]).
     pub fn set<R: tauri::Runtime>(
         &self,
         app: &tauri::AppHandle<R>,
@@ -139,16 +144,17 @@ impl Location {
         reason: Reason,
         on: bool,
     ) {
-        let any = {
+        let (any, service) = {
             let mut active = self.active.lock().unwrap_or_else(|p| p.into_inner());
             if on {
                 active.insert(reason);
             } else {
                 active.remove(&reason);
             }
-            !active.is_empty()
+            (!active.is_empty(), keepalive::wanted(&active))
         };
         self.platform_watch(app, core, any);
+        self.keepalive.sync(app, service);
     }
 
     #[cfg(desktop)]

@@ -1,5 +1,6 @@
 //! The state Tauri manages: one core per app (its SQLite file in the app's
-//! data directory), the shell's settings, location and the unit session.
+//! data directory), the shell's settings, location and the unit session
+//! (its login saved beside the core's database).
 //! Core's delivery, status and tracking tasks run on Tauri's tokio runtime for
 //! the life of the app; `shutdown` stops them on exit.
 
@@ -98,6 +99,7 @@ impl AppState {
             Error::Storage(format!("cannot create the data directory ({})", e.kind()))
         })?;
         let settings_path = data_dir.join("settings.json");
+        let unit_session_path = data_dir.join(crate::unit::stored::FILE_NAME);
         let settings = Settings::load(&settings_path);
         let server = match &startup.server {
             Some(s) => s.clone(),
@@ -110,7 +112,7 @@ impl AppState {
         let core =
             tauri::async_runtime::block_on(Core::open(core_config(data_dir, server.clone())))?;
         Ok(AppState {
-            unit: UnitSession::new(server.clone())?,
+            unit: UnitSession::new(server.clone(), unit_session_path)?,
             core,
             server,
             settings: Mutex::new(settings),

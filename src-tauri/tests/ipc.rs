@@ -197,7 +197,7 @@ fn test_settings_links_and_platform_answers() {
         .unwrap();
     assert_eq!(s["role"], "unit");
     assert_eq!(s["restart_required"], true);
-    let saved = std::fs::read_to_string(t.dir.path().join("settings.json")).unwrap();
+    let saved = std::fs::read_to_string(t.data_dir.join("settings.json")).unwrap();
     assert!(saved.contains("auxilio.example.org"));
 
     assert_eq!(
@@ -300,19 +300,13 @@ fn test_a_unit_goes_on_duty_gets_an_assignment_and_acknowledges_it() {
     );
     citizen.wait_event(EVENT_CORE, |e| e["type"] == "received", WAIT);
     let op = common::login(&server, &server.creds.operator);
-    common::transition(&server, &op, id, json!({ "to": "acknowledged" }));
-    common::transition(
-        &server,
-        &op,
-        id,
-        json!({ "to": "dispatched", "unit_id": unit_id }),
-    );
+    common::dispatch(&server, &op, id, unit_id);
 
-    // The duty loop announces it, once.
+    // The live stream announces it at once (tests/unit_duty.rs times it).
     let a = t.wait_event(
         EVENT_UNIT_ASSIGNMENT,
         |a| a["id"] == json!(id.to_string()),
-        Duration::from_secs(25),
+        WAIT,
     );
     assert_eq!(a["status"], "dispatched");
     let view = t

@@ -5,6 +5,7 @@
 
 #![allow(dead_code)]
 
+use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -49,14 +50,24 @@ pub struct TestApp {
     pub app: tauri::App<MockRuntime>,
     pub window: WebviewWindow<MockRuntime>,
     pub events: mpsc::Receiver<(String, Value)>,
-    pub dir: TempDir,
+    /// The app's data directory.
+    pub data_dir: PathBuf,
+    /// Owns `data_dir` when this app made it.
+    pub dir: Option<TempDir>,
 }
 
 /// The app with a fresh data directory, talking to `server`.
 pub fn app(server: &url::Url) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
+    let mut t = app_in(server, dir.path());
+    t.dir = Some(dir);
+    t
+}
+
+/// The app on an existing data directory (a restart), talking to `server`.
+pub fn app_in(server: &url::Url, data_dir: &Path) -> TestApp {
     let startup = Startup {
-        data_dir: Some(dir.path().to_path_buf()),
+        data_dir: Some(data_dir.to_path_buf()),
         server: Some(server.clone()),
         ..Startup::new()
     };
@@ -67,6 +78,7 @@ pub fn app(server: &url::Url) -> TestApp {
         auxilio_app_lib::events::EVENT_CORE,
         auxilio_app_lib::events::EVENT_UNIT_ASSIGNMENT,
         auxilio_app_lib::events::EVENT_ENROLL_LINK,
+        auxilio_app_lib::events::EVENT_UNIT_SESSION_ENDED,
     ] {
         let tx = tx.clone();
         app.listen_any(name, move |e| {
@@ -81,7 +93,8 @@ pub fn app(server: &url::Url) -> TestApp {
         app,
         window,
         events,
-        dir,
+        data_dir: data_dir.to_path_buf(),
+        dir: None,
     }
 }
 
@@ -138,6 +151,41 @@ impl TestApp {
                 Err(_) => panic!("no matching {name} event within {within:?}"),
             }
         }
+    }
+
+    /// Every event on `name` up to and including the first whose payload
+    /// matches (to count what came before it).
+    pub fn events_until(
+        &self,
+        name: &str,
+        what: impl Fn(&Value) -> bool,
+        within: Duration,
+    ) -> Vec<Value> {
+        let end = Instant::now() + within;
+        let mut seen = Vec::new();
+        loop {
+            let left = end.saturating_duration_since(Instant::now());
+            match self.events.recv_timeout(left) {
+                Ok((n, v)) if n == name => {
+                    let done = what(&v);
+                    seen.push(v);
+                    if done {
+                        return seen;
+                    }
+                }
+                Ok(_) => {}
+                Err(_) => panic!("no matching {name} event within {within:?}; saw {seen:?}"),
+            }
+        }
+    }
+
+    /// Stops this app's background work (duty, core) as an exit would, so
+    /// another app can open the same data directory.
+    pub fn shut_down(&self) {
+        use tauri::Manager;
+        let state = self.app.state::<auxilio_app_lib::AppState>();
+        state.unit.stop_duty_task();
+        tauri::async_runtime::block_on(state.core.shutdown());
     }
 
     /// Enrolls with the demo code.
@@ -204,4 +252,139 @@ pub fn transition(server: &TestServer, token: &str, id: uuid::Uuid, body: Value)
         );
         r.json().await.unwrap()
     })
+}
+
+/// Waits until `cond` holds, polling every 20 ms; panics after `within`.
+pub fn wait_until(what: &str, within: Duration, mut cond: impl FnMut() -> bool) {
+    let end = Instant::now() + within;
+    while !cond() {
+        assert!(Instant::now() < end, "{what}: not within {within:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Open live streams on the server (responders' and devices').
+pub fn stream_subscribers(server: &TestServer) -> i64 {
+    server.state.metrics.stream_subscribers.get()
+}
+
+/// A citizen raises an alert at a registered place; returns the app and the id.
+pub fn citizen_alert(server: &TestServer) -> (TestApp, uuid::Uuid) {
+    let citizen = app(&server.url);
+    citizen.enroll(server);
+    citizen
+        .invoke(
+            "set_position",
+            json!({ "lat": -8.0682, "lon": -78.9961, "radiusM": 40.0 }),
+        )
+        .unwrap();
+    let id: uuid::Uuid = citizen
+        .invoke(
+            "raise_sos",
+            json!({ "req": { "kind": "asalto", "silent": false } }),
+        )
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    citizen.wait_event(
+        auxilio_app_lib::events::EVENT_CORE,
+        |e| e["type"] == "received",
+        Duration::from_secs(30),
+    );
+    (citizen, id)
+}
+
+/// The central acknowledges the alert and dispatches it to `unit_id`.
+pub fn dispatch(server: &TestServer, operator: &str, id: uuid::Uuid, unit_id: i64) {
+    transition(server, operator, id, json!({ "to": "acknowledged" }));
+    transition(
+        server,
+        operator,
+        id,
+        json!({ "to": "dispatched", "unit_id": unit_id }),
+    );
+}
+
+/// A TCP proxy in front of the server whose line can be cut: every open
+/// connection is dropped and new ones are refused until `restore`.
+pub struct Proxy {
+    pub url: url::Url,
+    up: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    refused: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    cut: tokio::sync::watch::Sender<u64>,
+    accept: tauri::async_runtime::JoinHandle<()>,
+}
+
+impl Proxy {
+    pub fn start(target: &url::Url) -> Proxy {
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        use std::sync::Arc;
+        let upstream = format!(
+            "{}:{}",
+            target.host_str().unwrap(),
+            target.port_or_known_default().unwrap()
+        );
+        let listener =
+            tauri::async_runtime::block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let up = Arc::new(AtomicBool::new(true));
+        let refused = Arc::new(AtomicUsize::new(0));
+        let (cut, _) = tokio::sync::watch::channel(0u64);
+        let (up2, refused2, cut2) = (up.clone(), refused.clone(), cut.clone());
+        let accept = tauri::async_runtime::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                if !up2.load(Ordering::SeqCst) {
+                    refused2.fetch_add(1, Ordering::SeqCst);
+                    drop(client);
+                    continue;
+                }
+                let upstream = upstream.clone();
+                let mut cut_rx = cut2.subscribe();
+                if !up2.load(Ordering::SeqCst) {
+                    // Cut between the accept and the subscription.
+                    continue;
+                }
+                tauri::async_runtime::spawn(async move {
+                    let Ok(mut server) = tokio::net::TcpStream::connect(upstream).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                        _ = cut_rx.changed() => {}
+                    }
+                });
+            }
+        });
+        Proxy {
+            url: format!("http://{addr}").parse().unwrap(),
+            up,
+            refused,
+            cut,
+            accept,
+        }
+    }
+
+    /// Drops every open connection and refuses new ones.
+    pub fn cut(&self) {
+        self.up.store(false, std::sync::atomic::Ordering::SeqCst);
+        self.cut.send_modify(|n| *n += 1);
+    }
+
+    pub fn restore(&self) {
+        self.up.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Connections refused while cut.
+    pub fn refused(&self) -> usize {
+        self.refused.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.cut();
+        self.accept.abort();
+    }
 }

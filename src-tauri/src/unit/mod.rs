@@ -2,11 +2,19 @@
 //! (`server/src/api/responder.rs`). auxilio-core has no unit side (it is the
 //! reporter's brain), so the shell talks to these endpoints itself:
 //! `POST /api/v1/login` (bearer token), `POST /api/v1/units/me` (position and
-//! availability), `GET /api/v1/alerts?open=true` (assignments),
-//! `POST /api/v1/alerts/{id}/transition` (en route). The token is kept in
-//! memory only: after a restart the unit logs in again.
+//! availability), `GET /api/v1/alerts?open=true` (assignments at duty start),
+//! `GET /api/v1/stream` (new assignments while on duty, [`follow`]),
+//! `POST /api/v1/alerts/{id}/transition` (en route).
+//!
+//! The login survives a restart ([`stored`]); any 401 from the server ends
+//! it here too (memory and file).
+
+pub mod follow;
+pub mod sse;
+pub mod stored;
 
 use std::collections::HashSet;
+use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -16,8 +24,9 @@ use serde::{Deserialize, Serialize};
 use tauri::async_runtime::JoinHandle;
 
 use crate::error::{Error, Result};
+use stored::StoredSession;
 
-/// How often a unit on duty reports its position and looks for assignments.
+/// How often a unit on duty reports its position.
 pub const DUTY_INTERVAL: Duration = Duration::from_secs(10);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -71,9 +80,26 @@ pub struct LastFix {
     pub fixed_at_ms: i64,
 }
 
+/// `GET /api/v1/alerts`: the open alerts, and the newest event id at that
+/// moment (where the live stream takes over).
 #[derive(Deserialize)]
 struct AlertList {
     alerts: Vec<Assignment>,
+    #[serde(default)]
+    last_event_id: i64,
+}
+
+/// `GET /api/v1/alerts/{id}` (only the part a unit needs).
+#[derive(Deserialize)]
+struct AlertDetail {
+    alert: Assignment,
+}
+
+/// Assignments waiting for this unit at one moment, and the stream position
+/// they were read at.
+pub struct Snapshot {
+    pub assignments: Vec<Assignment>,
+    pub last_event_id: i64,
 }
 
 #[derive(Clone)]
@@ -85,9 +111,19 @@ struct Session {
 pub struct UnitSession {
     server: url::Url,
     http: reqwest::Client,
+    /// For the live stream: no overall timeout (the caller bounds each read).
+    stream_http: reqwest::Client,
+    /// `unit-session.json` in the app data directory.
+    session_file: PathBuf,
     session: Mutex<Option<Session>>,
+    /// The unit's call sign, once the server told it (filters the stream).
+    call_sign: Mutex<Option<String>>,
     duty: Mutex<Option<JoinHandle<()>>>,
     notified: Mutex<HashSet<AlertId>>,
+    /// Wakes the stream follower from its backoff (connectivity is back).
+    pub(crate) wake: tokio::sync::Notify,
+    /// Whether a session is held; the duty task ends when it turns false.
+    logged_in: tokio::sync::watch::Sender<bool>,
 }
 
 fn status_error(status: StatusCode) -> Error {
@@ -109,18 +145,41 @@ fn network(e: reqwest::Error) -> Error {
     })
 }
 
+/// A unit account with a unit: the only kind the app accepts.
+fn is_unit(account: &UnitAccount) -> bool {
+    account.role == "unit" && account.unit_id.is_some()
+}
+
 impl UnitSession {
-    pub fn new(server: url::Url) -> Result<Self> {
+    /// A client of `server`; a login saved in `session_file` for that server
+    /// is picked up.
+    pub fn new(server: url::Url, session_file: PathBuf) -> Result<Self> {
         let http = reqwest::Client::builder()
             .timeout(REQUEST_TIMEOUT)
             .build()
             .map_err(|_| Error::internal("cannot start the HTTP client"))?;
+        let stream_http = reqwest::Client::builder()
+            .connect_timeout(REQUEST_TIMEOUT)
+            .build()
+            .map_err(|_| Error::internal("cannot start the HTTP client"))?;
+        let session = stored::load(&session_file, &server)
+            .filter(|s| is_unit(&s.account))
+            .map(|s| Session {
+                token: s.token,
+                account: s.account,
+            });
+        let (logged_in, _) = tokio::sync::watch::channel(session.is_some());
         Ok(UnitSession {
+            logged_in,
             server,
             http,
-            session: Mutex::new(None),
+            stream_http,
+            session_file,
+            session: Mutex::new(session),
+            call_sign: Mutex::new(None),
             duty: Mutex::new(None),
             notified: Mutex::new(HashSet::new()),
+            wake: tokio::sync::Notify::new(),
         })
     }
 
@@ -142,7 +201,51 @@ impl UnitSession {
         self.session().ok().map(|s| s.account)
     }
 
+    /// This unit's id, when logged in.
+    pub fn unit_id(&self) -> Option<i64> {
+        self.account().and_then(|a| a.unit_id)
+    }
+
+    pub fn call_sign(&self) -> Option<String> {
+        self.call_sign
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Forgets the session here (memory and file): after logout, or when the
+    /// server answered 401 to it.
+    pub fn forget(&self) {
+        *self.session.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        self.logged_in.send_replace(false);
+        *self.call_sign.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        if let Err(e) = stored::remove(&self.session_file) {
+            tracing::warn!(error = %e, "unit session file not removed");
+        }
+    }
+
+    /// Resolves once no session is held (now, or when it is forgotten).
+    pub async fn logged_out(&self) {
+        let mut rx = self.logged_in.subscribe();
+        // The sender lives as long as `self`: an error cannot happen here.
+        let _ = rx.wait_for(|held| !*held).await;
+    }
+
+    /// Checks an answer to an authenticated request: a 401 ends the session.
+    fn check(&self, reply: reqwest::Response) -> Result<reqwest::Response> {
+        let status = reply.status();
+        if status.is_success() {
+            return Ok(reply);
+        }
+        if status == StatusCode::UNAUTHORIZED {
+            tracing::info!("the server ended the unit session");
+            self.forget();
+        }
+        Err(status_error(status))
+    }
+
     /// Logs in; only accounts with the `unit` role and a unit are accepted.
+    /// The session is saved so it survives a restart.
     pub async fn login(&self, username: &str, password: &str) -> Result<UnitAccount> {
         let reply = self
             .http
@@ -161,16 +264,26 @@ impl UnitSession {
             .json()
             .await
             .map_err(|_| Error::Server("unreadable login answer".into()))?;
-        if login.account.role != "unit" || login.account.unit_id.is_none() {
+        if !is_unit(&login.account) {
             return Err(Error::Unauthorized(
                 "this account is not a patrol unit".into(),
             ));
+        }
+        let saved = StoredSession {
+            server: self.server.to_string(),
+            token: login.token.clone(),
+            account: login.account.clone(),
+        };
+        if let Err(e) = stored::save(&self.session_file, &saved) {
+            // Logged in for this run all the same; the next start asks again.
+            tracing::warn!(error = %e, "unit session not saved");
         }
         let account = login.account.clone();
         *self.session.lock().unwrap_or_else(|p| p.into_inner()) = Some(Session {
             token: login.token,
             account: login.account,
         });
+        self.logged_in.send_replace(true);
         Ok(account)
     }
 
@@ -180,7 +293,7 @@ impl UnitSession {
         let Ok(session) = self.session() else {
             return Ok(());
         };
-        *self.session.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        self.forget();
         // Best effort: the token expires anyway.
         let _ = self
             .http
@@ -214,17 +327,18 @@ impl UnitSession {
             .send()
             .await
             .map_err(network)?;
-        if !reply.status().is_success() {
-            return Err(status_error(reply.status()));
-        }
-        reply
+        let view: UnitView = self
+            .check(reply)?
             .json()
             .await
-            .map_err(|_| Error::Server("unreadable unit answer".into()))
+            .map_err(|_| Error::Server("unreadable unit answer".into()))?;
+        *self.call_sign.lock().unwrap_or_else(|p| p.into_inner()) = Some(view.call_sign.clone());
+        Ok(view)
     }
 
-    /// Open alerts assigned to this unit that still need it.
-    pub async fn assignments(&self) -> Result<Vec<Assignment>> {
+    /// Open alerts assigned to this unit that still need it, and the stream
+    /// position they were read at.
+    pub async fn snapshot(&self) -> Result<Snapshot> {
         let session = self.session()?;
         let mut url = self.url("/api/v1/alerts")?;
         url.query_pairs_mut().append_pair("open", "true");
@@ -235,25 +349,61 @@ impl UnitSession {
             .send()
             .await
             .map_err(network)?;
-        if !reply.status().is_success() {
-            return Err(status_error(reply.status()));
-        }
-        let list: AlertList = reply
+        let list: AlertList = self
+            .check(reply)?
             .json()
             .await
             .map_err(|_| Error::Server("unreadable alert list".into()))?;
         let mine = session.account.unit_id;
-        Ok(list
-            .alerts
-            .into_iter()
-            .filter(|a| a.unit_id.is_some() && a.unit_id == mine)
-            .filter(|a| {
-                matches!(
-                    a.status,
-                    AlertStatus::Dispatched | AlertStatus::EnRoute | AlertStatus::OnScene
-                )
-            })
-            .collect())
+        Ok(Snapshot {
+            assignments: list
+                .alerts
+                .into_iter()
+                .filter(|a| a.unit_id.is_some() && a.unit_id == mine)
+                .filter(|a| {
+                    matches!(
+                        a.status,
+                        AlertStatus::Dispatched | AlertStatus::EnRoute | AlertStatus::OnScene
+                    )
+                })
+                .collect(),
+            last_event_id: list.last_event_id,
+        })
+    }
+
+    /// One alert as it is now (`GET /api/v1/alerts/{id}`).
+    pub async fn alert(&self, alert_id: AlertId) -> Result<Assignment> {
+        let session = self.session()?;
+        let reply = self
+            .http
+            .get(self.url(&format!("/api/v1/alerts/{alert_id}"))?)
+            .bearer_auth(&session.token)
+            .send()
+            .await
+            .map_err(network)?;
+        let detail: AlertDetail = self
+            .check(reply)?
+            .json()
+            .await
+            .map_err(|_| Error::Server("unreadable alert answer".into()))?;
+        Ok(detail.alert)
+    }
+
+    /// `GET /api/v1/stream` from after `last_event_id`: the open response,
+    /// whose body is read chunk by chunk. No overall timeout (it is meant to
+    /// stay open); the caller bounds the wait for each chunk.
+    pub(crate) async fn open_stream(&self, last_event_id: i64) -> Result<reqwest::Response> {
+        let session = self.session()?;
+        let reply = self
+            .stream_http
+            .get(self.url("/api/v1/stream")?)
+            .bearer_auth(&session.token)
+            .header("Last-Event-ID", last_event_id.to_string())
+            .header(reqwest::header::ACCEPT, "text/event-stream")
+            .send()
+            .await
+            .map_err(network)?;
+        self.check(reply)
     }
 
     /// The unit accepts its assignment: the alert goes `en_route`, and the
@@ -268,22 +418,31 @@ impl UnitSession {
             .send()
             .await
             .map_err(network)?;
-        if !reply.status().is_success() {
-            return Err(status_error(reply.status()));
-        }
-        reply
+        self.check(reply)?
             .json()
             .await
             .map_err(|_| Error::Server("unreadable alert answer".into()))
     }
 
-    /// Assignments not announced before (each is announced once).
-    pub fn take_new(&self, list: &[Assignment]) -> Vec<Assignment> {
-        let mut seen = self.notified.lock().unwrap_or_else(|p| p.into_inner());
-        list.iter()
-            .filter(|a| a.status == AlertStatus::Dispatched && seen.insert(a.id))
-            .cloned()
-            .collect()
+    /// Whether this alert was announced already.
+    pub fn announced(&self, alert_id: AlertId) -> bool {
+        self.notified
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(&alert_id)
+    }
+
+    /// Whether `a` is waiting for this unit and was not announced before
+    /// (each alert is announced once per app run).
+    pub fn take_new(&self, a: &Assignment) -> bool {
+        a.status == AlertStatus::Dispatched
+            && a.unit_id.is_some()
+            && a.unit_id == self.unit_id()
+            && self
+                .notified
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(a.id)
     }
 
     pub fn set_duty_task(&self, task: JoinHandle<()>) {
@@ -306,6 +465,11 @@ impl UnitSession {
             }
             None => false,
         }
+    }
+
+    /// Forgets the duty task once it ended by itself (the session ended).
+    pub(crate) fn duty_ended(&self) {
+        self.duty.lock().unwrap_or_else(|p| p.into_inner()).take();
     }
 
     pub fn on_duty(&self) -> bool {

@@ -1,0 +1,225 @@
+//! A unit on duty follows the server's live stream (`GET /api/v1/stream`,
+//! SSE) and announces each alert dispatched to it at once, once.
+//!
+//! At the start it reads the open alerts (`GET /api/v1/alerts?open=true`):
+//! assignments already waiting are announced, and the list's
+//! `last_event_id` is where the stream takes over. Every event handled moves
+//! that mark; after a network drop the stream is reopened with
+//! `Last-Event-ID`, and the server replays what happened meanwhile, so an
+//! assignment made while the unit was offline still arrives. An event is
+//! only counted as handled once its assignment was read, so a drop in the
+//! middle replays it. Reconnects back off (capped, with jitter) and start
+//! again at once when the shell says connectivity is back
+//! ([`UnitSession::wake`]). The follow ends only when the server no longer
+//! accepts the session (401).
+//!
+//! The stream is the responders' feed: a `unit` account receives every
+//! alert and position, not only its own (see the README's known gaps).
+
+use std::hash::{BuildHasher, Hasher};
+use std::time::Duration;
+
+use auxilio_core::{AlertId, AlertStatus};
+use serde::Deserialize;
+
+use super::sse::{SseEvent, SseParser};
+use super::{Assignment, UnitSession};
+use crate::error::{Error, Result};
+
+/// The server sends a comment every 15 s; this long without a byte means
+/// the line is dead even if no error said so.
+pub const IDLE_LIMIT: Duration = Duration::from_secs(40);
+
+/// Capped exponential backoff with jitter: `initial × 2^try`, at most `cap`,
+/// each wait drawn from its upper half.
+#[derive(Debug, Clone)]
+pub struct Backoff {
+    pub initial: Duration,
+    pub cap: Duration,
+    attempt: u32,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff::new(Duration::from_millis(500), Duration::from_secs(30))
+    }
+}
+
+impl Backoff {
+    pub fn new(initial: Duration, cap: Duration) -> Self {
+        Backoff {
+            initial,
+            cap,
+            attempt: 0,
+        }
+    }
+
+    /// The wait before the next try.
+    pub fn next_delay(&mut self) -> Duration {
+        let base = self
+            .initial
+            .saturating_mul(1u32 << self.attempt.min(16))
+            .min(self.cap);
+        self.attempt = self.attempt.saturating_add(1);
+        base.mul_f64(0.5 + 0.5 * unit_random())
+    }
+
+    /// A connection worked: the next failure waits the least again.
+    pub fn reset(&mut self) {
+        self.attempt = 0;
+    }
+}
+
+/// A number in [0, 1) that differs between calls (jitter only).
+fn unit_random() -> f64 {
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default(),
+    );
+    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// The part of a `status` event the follower reads.
+#[derive(Deserialize)]
+struct StatusEvent {
+    alert_id: AlertId,
+    view: StatusView,
+}
+
+#[derive(Deserialize)]
+struct StatusView {
+    status: AlertStatus,
+    #[serde(default)]
+    unit_name: Option<String>,
+}
+
+/// Follows the stream until the session ends; `announce` gets each new
+/// assignment once. Returns the error that ended it (`not_logged_in`).
+pub async fn follow(unit: &UnitSession, mut announce: impl FnMut(Assignment)) -> Error {
+    let mut last: Option<i64> = None;
+    let mut backoff = Backoff::default();
+    loop {
+        match round(unit, &mut last, &mut backoff, &mut announce).await {
+            Err(e @ Error::NotLoggedIn(_)) => return e,
+            Err(e) => tracing::debug!(kind = e.kind(), "unit stream interrupted"),
+            Ok(()) => tracing::debug!("unit stream closed by the server"),
+        }
+        let wait = backoff.next_delay();
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            () = unit.wake.notified() => backoff.reset(),
+        }
+    }
+}
+
+/// One connection: the snapshot if there is no mark yet, then the stream
+/// until it ends or fails.
+async fn round(
+    unit: &UnitSession,
+    last: &mut Option<i64>,
+    backoff: &mut Backoff,
+    announce: &mut impl FnMut(Assignment),
+) -> Result<()> {
+    let after = match *last {
+        Some(id) => id,
+        None => {
+            let snapshot = unit.snapshot().await?;
+            for a in snapshot.assignments {
+                if unit.take_new(&a) {
+                    announce(a);
+                }
+            }
+            *last = Some(snapshot.last_event_id);
+            snapshot.last_event_id
+        }
+    };
+    let mut reply = unit.open_stream(after).await?;
+    backoff.reset();
+    let mut parser = SseParser::new();
+    loop {
+        let chunk = match tokio::time::timeout(IDLE_LIMIT, reply.chunk()).await {
+            Err(_) => return Err(Error::Network("the live stream went quiet".into())),
+            Ok(Err(_)) => return Err(Error::Network("the live stream broke".into())),
+            Ok(Ok(None)) => return Ok(()),
+            Ok(Ok(Some(chunk))) => chunk,
+        };
+        let events = parser
+            .push(&chunk)
+            .map_err(|_| Error::Server("unreadable live stream".into()))?;
+        for event in events {
+            handle(unit, &event, announce).await?;
+            if let Some(id) = event.id.as_deref().and_then(|i| i.trim().parse().ok()) {
+                *last = Some(id);
+            }
+        }
+    }
+}
+
+/// A `status` event that says "dispatched" may be this unit's assignment:
+/// the alert is read (the event does not carry what the unit needs) and
+/// announced if it is waiting for this unit.
+async fn handle(
+    unit: &UnitSession,
+    event: &SseEvent,
+    announce: &mut impl FnMut(Assignment),
+) -> Result<()> {
+    if event.event != "status" {
+        return Ok(());
+    }
+    let Ok(status) = serde_json::from_str::<StatusEvent>(&event.data) else {
+        tracing::debug!("unreadable status event skipped");
+        return Ok(());
+    };
+    if status.view.status != AlertStatus::Dispatched || unit.announced(status.alert_id) {
+        return Ok(());
+    }
+    // Dispatched to another unit (by call sign): nothing to read.
+    if let (Some(theirs), Some(mine)) = (&status.view.unit_name, unit.call_sign()) {
+        if *theirs != mine {
+            return Ok(());
+        }
+    }
+    match unit.alert(status.alert_id).await {
+        Ok(a) => {
+            if unit.take_new(&a) {
+                announce(a);
+            }
+            Ok(())
+        }
+        Err(Error::UnknownAlert(_)) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_to_its_cap_with_jitter_and_resets() {
+        let mut b = Backoff::new(Duration::from_millis(100), Duration::from_secs(2));
+        let waits: Vec<Duration> = (0..8).map(|_| b.next_delay()).collect();
+        for (i, w) in waits.iter().enumerate() {
+            let base = Duration::from_millis(100 * (1 << i)).min(Duration::from_secs(2));
+            assert!(
+                *w >= base / 2 && *w <= base,
+                "wait {i} = {w:?} outside [{:?}, {base:?}]",
+                base / 2
+            );
+        }
+        assert!(waits[7] >= Duration::from_secs(1), "capped, not reset");
+        b.reset();
+        assert!(b.next_delay() <= Duration::from_millis(100));
+    }
+
+    #[test]
+    fn jitter_is_spread_in_its_interval() {
+        let draws: Vec<f64> = (0..64).map(|_| unit_random()).collect();
+        assert!(draws.iter().all(|r| (0.0..1.0).contains(r)));
+        let distinct: std::collections::HashSet<u64> = draws.iter().map(|r| r.to_bits()).collect();
+        assert!(distinct.len() > 32, "draws differ: {}", distinct.len());
+    }
+}
