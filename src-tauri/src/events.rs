@@ -23,10 +23,14 @@ pub const EVENT_UNIT_SESSION_ENDED: &str = "auxilio://unit-session-ended";
 pub fn forward<R: Runtime>(app: AppHandle<R>) {
     let state = app.state::<AppState>();
     let mut rx = state.core.subscribe();
-    if has_open_alerts(&state) {
-        state.location.set(&app, &state.core, Reason::Sos, true);
-    }
     tauri::async_runtime::spawn(async move {
+        // An alert still open from the last run keeps location (and the
+        // Android foreground service) going. Done here, not in `setup`: a
+        // mobile plugin call waits for the main thread, which `setup` holds.
+        let state = app.state::<AppState>();
+        if has_open_alerts(&state) {
+            state.location.set(&app, &state.core, Reason::Sos, true);
+        }
         loop {
             match rx.recv().await {
                 Ok(event) => {
