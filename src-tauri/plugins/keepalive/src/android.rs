@@ -2,10 +2,11 @@
 //! `start`, `stop` and `battery`, and `KeepaliveService`.
 
 use serde::de::DeserializeOwned;
+use serde::Deserialize;
 use tauri::plugin::{PluginApi, PluginHandle};
 use tauri::{AppHandle, Runtime};
 
-use crate::models::{BatteryLevel, Notice};
+use crate::models::Notice;
 use crate::{Error, Result};
 
 /// The Kotlin package of `KeepalivePlugin` (the library's namespace).
@@ -19,6 +20,13 @@ pub fn init<R: Runtime, C: DeserializeOwned>(
         .register_android_plugin(PLUGIN_IDENTIFIER, "KeepalivePlugin")
         .map_err(|_| Error::Register)?;
     Ok(Keepalive(handle))
+}
+
+/// `BatteryManager`'s answer: `percent` is absent when Android does not know.
+#[derive(Debug, Clone, Copy, Deserialize, Default)]
+struct BatteryLevel {
+    #[serde(default)]
+    percent: Option<u8>,
 }
 
 /// The foreground service and the battery level.

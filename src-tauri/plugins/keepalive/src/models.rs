@@ -1,4 +1,4 @@
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// The persistent notification of the foreground service.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -6,12 +6,4 @@ use serde::{Deserialize, Serialize};
 pub struct Notice {
     pub title: String,
     pub text: String,
-}
-
-/// `BatteryManager`'s answer: `percent` is absent when Android does not know.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-pub struct BatteryLevel {
-    #[serde(default)]
-    pub percent: Option<u8>,
 }

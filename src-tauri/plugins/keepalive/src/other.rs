@@ -3,13 +3,17 @@
 
 use std::marker::PhantomData;
 
+use serde::de::DeserializeOwned;
 use tauri::plugin::PluginApi;
 use tauri::{AppHandle, Runtime};
 
 use crate::models::Notice;
 use crate::{Error, Result};
 
-pub fn init<R: Runtime, C>(_app: &AppHandle<R>, _api: PluginApi<R, C>) -> Keepalive<R> {
+pub fn init<R: Runtime, C: DeserializeOwned>(
+    _app: &AppHandle<R>,
+    _api: PluginApi<R, C>,
+) -> Keepalive<R> {
     Keepalive(PhantomData)
 }
 
