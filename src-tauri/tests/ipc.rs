@@ -6,6 +6,7 @@ mod common;
 use std::time::Duration;
 
 use auxilio_app_lib::events::{EVENT_CORE, EVENT_UNIT_ASSIGNMENT};
+use auxilio_app_lib::keepalive::Mode;
 use common::{app, server, server_alert};
 use serde_json::{json, Value};
 
@@ -65,12 +66,24 @@ fn test_an_sos_raised_through_the_command_reaches_the_server() {
     );
     let queued = t.wait_event(EVENT_CORE, |e| e["type"] == "queued", WAIT);
     assert_eq!(id_of(&queued["alert_id"]), id);
+    assert_eq!(
+        common::keepalive(&t),
+        Some(Mode::Alert),
+        "an open SOS keeps the (Android) foreground service running"
+    );
     let received = t.wait_event(EVENT_CORE, |e| e["type"] == "received", WAIT);
     assert_eq!(received["view"]["status"], "new");
 
     let stored = server_alert(&server, id).expect("the server has the alert");
     assert_eq!(stored.alert.kind.as_str(), "asalto");
     assert_eq!(stored.alert.fix.lat, -8.0745);
+    assert_eq!(
+        stored.alert.battery_pct,
+        auxilio_app_lib::battery::sysfs_level(std::path::Path::new(
+            auxilio_app_lib::battery::SYSFS_POWER_SUPPLY
+        )),
+        "the alert carries this machine's battery level, or none when it has no battery"
+    );
     assert_eq!(
         serde_json::to_value(stored.alert.fix.source).unwrap(),
         "registered_place",
@@ -92,6 +105,7 @@ fn test_an_sos_raised_through_the_command_reaches_the_server() {
     )
     .unwrap();
     t.wait_event(EVENT_CORE, |e| e["type"] == "cancelled", WAIT);
+    assert_eq!(common::keepalive(&t), None, "no open alert, no service");
     assert_eq!(
         serde_json::to_value(server_alert(&server, id).unwrap().alert.status).unwrap(),
         "cancelled"
@@ -276,6 +290,7 @@ fn test_a_unit_goes_on_duty_gets_an_assignment_and_acknowledges_it() {
     let unit_id = account["unit_id"].as_i64().unwrap();
     let view = t.invoke("start_duty", json!({})).unwrap();
     assert_eq!(view["available"], true);
+    assert_eq!(common::keepalive(&t), Some(Mode::Duty));
     let view = t
         .invoke("unit_report", json!({ "lat": -8.071, "lon": -79.001 }))
         .unwrap();
@@ -318,6 +333,7 @@ fn test_a_unit_goes_on_duty_gets_an_assignment_and_acknowledges_it() {
 
     let view = t.invoke("stop_duty", json!({})).unwrap();
     assert_eq!(view["available"], false);
+    assert_eq!(common::keepalive(&t), None);
     t.invoke("unit_logout", json!({})).unwrap();
     assert_eq!(t.error_kind("stop_duty", json!({})), "not_logged_in");
 }

@@ -388,3 +388,13 @@ impl Drop for Proxy {
         self.accept.abort();
     }
 }
+
+/// The foreground-service mode the shell asked for (what Android would run).
+pub fn keepalive(t: &TestApp) -> Option<auxilio_app_lib::keepalive::Mode> {
+    use tauri::Manager;
+    t.app
+        .state::<auxilio_app_lib::AppState>()
+        .location
+        .keepalive
+        .mode()
+}
