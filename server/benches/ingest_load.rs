@@ -20,53 +20,16 @@ use auxilio_server::server::serve_on;
 use auxilio_server::store::sqlite::SqliteStore;
 use auxilio_server::store::{Command, NewAccount, NewCode, Store};
 use auxilio_server::{AppState, Settings};
+use support::{alert, knob};
 use uuid::Uuid;
 
-fn knob(name: &str, default: usize) -> usize {
-    std::env::var(format!("AUXILIO_BENCH_{name}"))
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+mod support;
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
     }
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
-
-fn alert(device: Uuid, i: usize) -> Alert {
-    let now = now_ms();
-    Alert {
-        v: PROTOCOL_VERSION,
-        id: Uuid::now_v7(),
-        device_id: device,
-        kind: AlertKind::ALL[i % AlertKind::ALL.len()],
-        created_at_ms: now,
-        fix: Fix {
-            lat: -8.07 - (i % 100) as f64 * 1e-4,
-            lon: -79.0 + (i % 37) as f64 * 1e-4,
-            accuracy_m: 15.0,
-            altitude_m: None,
-            speed_mps: None,
-            heading_deg: None,
-            fixed_at_ms: now - 500,
-            source: FixSource::Gps,
-        },
-        reporter: Reporter {
-            display_name: "Conductor de prueba".into(),
-            phone: "+51 900 000 000".into(),
-            role: ReporterRole::MototaxiDriver,
-            organization: None,
-            plate: None,
-            place: None,
-        },
-        battery_pct: Some(80),
-        silent: false,
-        note: None,
-        app_version: "bench".into(),
-    }
 }
 
 /// Reads one SSE stream, recording when each alert id arrives.
