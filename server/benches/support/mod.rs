@@ -3,6 +3,9 @@
 use auxilio_protocol::*;
 use uuid::Uuid;
 
+#[allow(dead_code)] // used by ingest_load only
+pub mod cpu;
+
 /// `AUXILIO_BENCH_<name>` from the environment, or `default`.
 pub fn knob(name: &str, default: usize) -> usize {
     std::env::var(format!("AUXILIO_BENCH_{name}"))
