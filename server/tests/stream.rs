@@ -11,7 +11,8 @@ use tower::ServiceExt;
 #[tokio::test]
 async fn test_a_subscriber_that_falls_behind_catches_up_from_the_store_without_gaps() {
     use futures::StreamExt;
-    // Live subscribers hold only 4 events: anything more makes them lag.
+    // Live subscribers hold only 4 commits (each alert below is its own
+    // commit): anything more makes them lag.
     let server = TestServer::with_stream_buffer(4);
     let phone = server.phone().await;
     let op = server.login("central").await;
