@@ -20,53 +20,17 @@ use auxilio_server::server::serve_on;
 use auxilio_server::store::sqlite::SqliteStore;
 use auxilio_server::store::{Command, NewAccount, NewCode, Store};
 use auxilio_server::{AppState, Settings};
+use support::cpu::cpu_time;
+use support::{alert, knob};
 use uuid::Uuid;
 
-fn knob(name: &str, default: usize) -> usize {
-    std::env::var(format!("AUXILIO_BENCH_{name}"))
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+mod support;
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
     }
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
-
-fn alert(device: Uuid, i: usize) -> Alert {
-    let now = now_ms();
-    Alert {
-        v: PROTOCOL_VERSION,
-        id: Uuid::now_v7(),
-        device_id: device,
-        kind: AlertKind::ALL[i % AlertKind::ALL.len()],
-        created_at_ms: now,
-        fix: Fix {
-            lat: -8.07 - (i % 100) as f64 * 1e-4,
-            lon: -79.0 + (i % 37) as f64 * 1e-4,
-            accuracy_m: 15.0,
-            altitude_m: None,
-            speed_mps: None,
-            heading_deg: None,
-            fixed_at_ms: now - 500,
-            source: FixSource::Gps,
-        },
-        reporter: Reporter {
-            display_name: "Conductor de prueba".into(),
-            phone: "+51 900 000 000".into(),
-            role: ReporterRole::MototaxiDriver,
-            organization: None,
-            plate: None,
-            place: None,
-        },
-        battery_pct: Some(80),
-        silent: false,
-        note: None,
-        app_version: "bench".into(),
-    }
 }
 
 /// Reads one SSE stream, recording when each alert id arrives.
@@ -130,22 +94,29 @@ async fn main() {
         }),
     ];
     store.apply(setup, now_ms()).unwrap();
-    let off = Rate {
-        per_minute: 0,
-        burst: 0,
-    };
-    let state = AppState::new(
-        store,
-        Settings {
+    // The server runs as its own process (the real binary, as deployed)
+    // unless AUXILIO_BENCH_IN_PROCESS=1; either way on this machine's cores.
+    let in_process = knob("IN_PROCESS", 0) == 1;
+    let (base, server_pid, _child) = if in_process {
+        let off = Rate {
+            per_minute: 0,
+            burst: 0,
+        };
+        let settings = Settings {
             device_rate: off,
             ip_rate: off,
             ..Settings::default()
-        },
-    )
-    .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(serve_on(listener, state));
+        };
+        let state = AppState::new(store, settings).unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(serve_on(listener, state));
+        (base, None, None)
+    } else {
+        drop(store);
+        let (base, child) = spawn_server(&dir.path().join("bench.db")).await;
+        (base, child.id().map(|id| id.to_string()), Some(child))
+    };
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(concurrency)
         .build()
@@ -212,6 +183,7 @@ async fn main() {
     let latencies: Arc<Mutex<Vec<Duration>>> = Arc::default();
 
     eprintln!("posting with {concurrency} concurrent clients, {subscribers} subscribers…");
+    let cpu_before = (cpu_time("self"), server_pid.as_deref().map(cpu_time));
     let start = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..concurrency {
@@ -255,6 +227,7 @@ async fn main() {
         t.await.unwrap();
     }
     let elapsed = start.elapsed();
+    let cpu_after = (cpu_time("self"), server_pid.as_deref().map(cpu_time));
     tokio::time::sleep(Duration::from_millis(500)).await;
 
     let mut lat = latencies.lock().unwrap().clone();
@@ -266,12 +239,24 @@ async fn main() {
         .filter_map(|(id, t0)| arrivals.get(id).map(|t1| t1.saturating_duration_since(*t0)))
         .collect();
     pin.sort();
-    println!("ingest_load: {total} alerts, {devices} devices, {subscribers} subscribers, {concurrency} concurrent clients, rate {rate}/s (0 = max)");
+    println!("ingest_load: {total} alerts, {devices} devices, {subscribers} subscribers, {concurrency} concurrent clients, rate {rate}/s (0 = max), server {}", if in_process { "in this process" } else { "in its own process" });
     println!(
         "  committed throughput: {:.0} alerts/s ({:.2} s)",
         total as f64 / elapsed.as_secs_f64(),
         elapsed.as_secs_f64()
     );
+    let per_alert = |d: Duration| d.as_secs_f64() * 1e6 / total as f64;
+    match (cpu_before.1, cpu_after.1) {
+        (Some(before), Some(after)) => println!(
+            "  CPU per alert: server {:.0} µs, load generator and subscribers {:.0} µs",
+            per_alert(after.saturating_sub(before)),
+            per_alert(cpu_after.0.saturating_sub(cpu_before.0)),
+        ),
+        _ => println!(
+            "  CPU per alert (server, generator and subscribers in one process): {:.0} µs",
+            per_alert(cpu_after.0.saturating_sub(cpu_before.0)),
+        ),
+    }
     println!(
         "  request latency (201 after commit): p50 {:?}  p99 {:?}",
         percentile(&lat, 0.5),
@@ -314,4 +299,30 @@ async fn main() {
         pin.len(),
         total
     );
+}
+
+/// Starts the real `auxilio-server serve` on `db` with the rate limits off
+/// and waits until it answers; the child is killed when dropped.
+async fn spawn_server(db: &std::path::Path) -> (String, tokio::process::Child) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_auxilio-server"))
+        .arg("--db")
+        .arg(db)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .args(["--rate-device-per-min", "0", "--rate-ip-per-min", "0"])
+        .env("AUXILIO_LOG", "warn")
+        .kill_on_drop(true)
+        .spawn()
+        .expect("auxilio-server starts");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while reqwest::get(format!("{base}/healthz")).await.is_err() {
+        assert!(Instant::now() < deadline, "auxilio-server did not answer");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    (base, child)
 }

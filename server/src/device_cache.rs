@@ -1,21 +1,27 @@
 //! A short-lived memory of enrolled devices' keys, so a signed request does
-//! not read the database. Entries expire after a few seconds, so a device
-//! revoked from the command line is refused soon after.
+//! not read the database nor decode the key again. Entries expire after a
+//! few seconds, so a device revoked from the command line is refused soon
+//! after.
 
 use std::collections::HashMap;
 use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
-use auxilio_protocol::DeviceId;
+use auxilio_protocol::{DeviceId, PublicKey};
 
-use crate::store::DeviceAuth;
+/// What a signed request needs to know of its device.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct KnownDevice {
+    pub key: PublicKey,
+    pub revoked: bool,
+}
 
 /// Entries kept at most; beyond that the cache starts over.
 const MAX_ENTRIES: usize = 200_000;
 
 pub struct DeviceCache {
     ttl: Duration,
-    entries: RwLock<HashMap<DeviceId, (DeviceAuth, Instant)>>,
+    entries: RwLock<HashMap<DeviceId, (KnownDevice, Instant)>>,
 }
 
 impl DeviceCache {
@@ -26,15 +32,15 @@ impl DeviceCache {
         }
     }
 
-    pub fn get(&self, id: &DeviceId, now: Instant) -> Option<DeviceAuth> {
+    pub fn get(&self, id: &DeviceId, now: Instant) -> Option<KnownDevice> {
         let entries = self.entries.read().unwrap_or_else(|p| p.into_inner());
         entries
             .get(id)
             .filter(|(_, at)| now.saturating_duration_since(*at) < self.ttl)
-            .map(|(auth, _)| auth.clone())
+            .map(|(device, _)| *device)
     }
 
-    pub fn put(&self, id: DeviceId, auth: DeviceAuth, now: Instant) {
+    pub fn put(&self, id: DeviceId, device: KnownDevice, now: Instant) {
         if self.ttl.is_zero() {
             return;
         }
@@ -42,7 +48,7 @@ impl DeviceCache {
         if entries.len() >= MAX_ENTRIES {
             entries.clear();
         }
-        entries.insert(id, (auth, now));
+        entries.insert(id, (device, now));
     }
 }
 
@@ -55,13 +61,15 @@ mod tests {
         let cache = DeviceCache::new(Duration::from_secs(5));
         let id = uuid::Uuid::new_v4();
         let t0 = Instant::now();
-        let auth = DeviceAuth {
-            public_key: [7; 32],
+        let device = KnownDevice {
+            key: auxilio_protocol::DeviceKey::generate()
+                .unwrap()
+                .public_key(),
             revoked: false,
         };
         assert!(cache.get(&id, t0).is_none());
-        cache.put(id, auth.clone(), t0);
-        assert_eq!(cache.get(&id, t0 + Duration::from_secs(4)), Some(auth));
+        cache.put(id, device, t0);
+        assert_eq!(cache.get(&id, t0 + Duration::from_secs(4)), Some(device));
         assert!(cache.get(&id, t0 + Duration::from_secs(5)).is_none());
     }
 }

@@ -15,6 +15,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
+use crate::device_cache::KnownDevice;
 use crate::error::AppError;
 use crate::ratelimit::retry_after_secs;
 use crate::state::AppState;
@@ -116,22 +117,29 @@ impl FromRequest<AppState> for SignedBody {
         let RawBody(bytes) = RawBody::from_request(Request::from_parts(parts, body), state).await?;
 
         let now = Instant::now();
-        let auth = match state.devices.get(&device_id, now) {
-            Some(auth) => auth,
+        let device = match state.devices.get(&device_id, now) {
+            Some(device) => device,
             None => {
                 let auth = state
                     .read(move |s| s.device_auth(device_id))
                     .await?
                     .ok_or_else(|| AppError::forbidden("unknown_device", "unknown device"))?;
-                state.devices.put(device_id, auth.clone(), now);
-                auth
+                let device = KnownDevice {
+                    // Enrollment stored only valid keys.
+                    key: PublicKey::from_bytes(&auth.public_key)
+                        .map_err(|_| AppError::internal())?,
+                    revoked: auth.revoked,
+                };
+                state.devices.put(device_id, device, now);
+                device
             }
         };
-        if auth.revoked {
+        if device.revoked {
             return Err(AppError::forbidden("revoked", "device revoked"));
         }
-        let key = PublicKey::from_bytes(&auth.public_key).map_err(|_| AppError::internal())?;
-        key.verify_request(&method, &path, &bytes, &signature)?;
+        device
+            .key
+            .verify_request(&method, &path, &bytes, &signature)?;
         state
             .device_limiter
             .check(&device_id, Instant::now())

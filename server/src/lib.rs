@@ -7,7 +7,7 @@
 //! - [`api`]: routes and handlers (`app(state) -> Router`), SSE streams, OpenAPI.
 //! - [`extract`]: body/JSON/query extractors and the signed-request check.
 //! - [`auth`]: argon2 passwords, sessions, the `Responder` extractor.
-//! - [`writer`]: the single group-commit writer.
+//! - [`writer`]: the single group-commit writer; [`committed`]: what one commit publishes.
 //! - [`store`]: the `Store` trait and the SQLite backend.
 //! - [`lifecycle`], [`distance`], [`ratelimit`], [`metrics`], [`model`].
 //! - [`config`], [`admin`], [`demo`]: the command line.
@@ -15,6 +15,7 @@
 pub mod admin;
 pub mod api;
 pub mod auth;
+pub mod committed;
 pub mod config;
 pub mod demo;
 pub mod device_cache;

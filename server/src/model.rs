@@ -252,26 +252,24 @@ impl StreamPayload {
 }
 
 /// One committed event; `id` is the events table's id and the SSE `id:`.
-/// `data` is the payload's JSON (without the tag) and `frame` the whole SSE
-/// frame, both made once and shared by every subscriber.
+/// `frame` is the whole SSE frame, made once and shared by every subscriber.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StoredEvent {
     pub id: i64,
     pub at_ms: i64,
     pub payload: StreamPayload,
-    pub data: String,
     pub frame: axum::body::Bytes,
 }
 
 impl StoredEvent {
-    pub fn new(id: i64, at_ms: i64, payload: StreamPayload, data: String) -> Self {
+    /// `data` is the payload's JSON (without the tag), as stored.
+    pub fn new(id: i64, at_ms: i64, payload: StreamPayload, data: &str) -> Self {
         // `data` is compact JSON: it has no line breaks to split.
         let frame = format!("id: {id}\nevent: {}\ndata: {data}\n\n", payload.name());
         StoredEvent {
             id,
             at_ms,
             payload,
-            data,
             frame: frame.into(),
         }
     }

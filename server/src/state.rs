@@ -7,16 +7,18 @@ use std::time::Duration;
 use auxilio_protocol::DeviceId;
 use tokio::sync::broadcast;
 
+use crate::committed::Committed;
 use crate::device_cache::DeviceCache;
 use crate::error::AppError;
 use crate::metrics::Metrics;
-use crate::model::StoredEvent;
 use crate::ratelimit::{Rate, RateLimiter};
 use crate::store::{Store, StoreError};
 use crate::writer::Writer;
 
-/// Events buffered per live subscriber before it must catch up from the store.
-const STREAM_BUFFER: usize = 8192;
+/// Commits buffered for the live subscribers; one that falls further behind
+/// catches up from the store. A commit holds up to `writer::MAX_BATCH`
+/// events, so this bounds the memory held at about 256 × 1024 events.
+const STREAM_BUFFER: usize = 256;
 
 /// Run-time settings of the HTTP app (built from the command line config).
 #[derive(Debug, Clone, PartialEq)]
@@ -60,7 +62,7 @@ impl Default for Settings {
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub writer: Writer,
-    pub events: broadcast::Sender<Arc<StoredEvent>>,
+    pub events: broadcast::Sender<Arc<Committed>>,
     pub metrics: Arc<Metrics>,
     pub settings: Arc<Settings>,
     pub device_limiter: Arc<RateLimiter<DeviceId>>,
@@ -74,7 +76,7 @@ impl AppState {
         Self::with_stream_buffer(store, settings, STREAM_BUFFER)
     }
 
-    /// Like [`AppState::new`] with `buffer` live events held per subscriber
+    /// Like [`AppState::new`] with `buffer` live commits held for subscribers
     /// (tests use a tiny one to exercise catching up from the store).
     pub fn with_stream_buffer(
         store: Arc<dyn Store>,

@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use tokio::sync::{broadcast, mpsc, oneshot};
 
+use crate::committed::Committed;
 use crate::error::AppError;
 use crate::metrics::Metrics;
-use crate::model::StoredEvent;
 use crate::store::{Applied, Command, DomainError, Store};
 
 /// Commands committed together at most.
@@ -29,7 +29,7 @@ pub struct Writer {
 impl Writer {
     pub fn spawn(
         store: Arc<dyn Store>,
-        events: broadcast::Sender<Arc<StoredEvent>>,
+        events: broadcast::Sender<Arc<Committed>>,
         metrics: Arc<Metrics>,
     ) -> std::io::Result<Writer> {
         let (tx, rx) = mpsc::channel(QUEUE);
@@ -53,7 +53,7 @@ impl Writer {
 fn run(
     store: Arc<dyn Store>,
     mut rx: mpsc::Receiver<(Command, Reply)>,
-    events: broadcast::Sender<Arc<StoredEvent>>,
+    events: broadcast::Sender<Arc<Committed>>,
     metrics: Arc<Metrics>,
 ) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
@@ -80,10 +80,13 @@ fn run(
         metrics.observe_batch(size, started.elapsed());
         match applied {
             Ok(outcome) => {
-                for event in outcome.events {
-                    metrics.observe_event(&event);
-                    // No subscriber is fine: the events table keeps it for replay.
-                    let _ = events.send(Arc::new(event));
+                for event in &outcome.events {
+                    metrics.observe_event(event);
+                }
+                // One message per commit, however many events it holds. No
+                // subscriber is fine: the events table keeps them for replay.
+                if !outcome.events.is_empty() {
+                    let _ = events.send(Arc::new(Committed::new(outcome.events)));
                 }
                 for (reply, result) in replies.into_iter().zip(outcome.results) {
                     let _ = reply.send(result.map_err(AppError::from));

@@ -133,6 +133,10 @@ fn clippy() -> Result<(), Error> {
 }
 
 fn rust_tests() -> Result<(), Error> {
+    // The end-to-end, crash and browser tests start the real binaries;
+    // `cargo test` builds a package's binary only for that package's own
+    // integration tests, so on a fresh machine auxilio-sim would be missing.
+    run(cargo().args(["build", "-p", "auxilio-sim", "-p", "auxilio-server"]))?;
     if install::has_nextest() {
         run(cargo().args(["nextest", "run", "--workspace", "--no-fail-fast"]))
     } else {

@@ -1,5 +1,6 @@
 //! The phone-facing API: enrollment and signed ingest.
 
+use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::sync::Arc;
 
@@ -13,9 +14,10 @@ use axum::Json;
 use futures::Stream;
 use tokio::sync::broadcast;
 
+use crate::committed::Committed;
 use crate::error::AppError;
 use crate::extract::{parse_id, RawBody, SignedBody};
-use crate::model::{StoredEvent, StreamPayload};
+use crate::model::StreamPayload;
 use crate::state::AppState;
 use crate::store::{Applied, Command};
 
@@ -173,38 +175,123 @@ pub async fn events(
     let rx = state.events.subscribe();
     let first = own_view(&state, signed.device_id, id).await?;
     let guard = crate::api::stream::SubscriberGuard::new(state.metrics.clone());
-    let device_id = signed.device_id;
-    let init = (Some(first), rx, state, false, guard);
-    let stream = futures::stream::unfold(
-        init,
-        move |(pending, mut rx, state, done, guard)| async move {
-            if let Some(view) = pending {
-                let done = view.status.is_terminal();
-                return Some((Ok(view_event(&view)), (None, rx, state, done, guard)));
-            }
-            if done {
-                return None;
-            }
-            loop {
-                let next: Result<Arc<StoredEvent>, _> = rx.recv().await;
-                let view = match next {
-                    Ok(ev) => match &ev.payload {
-                        StreamPayload::Status(s) if s.alert_id == id => s.view.clone(),
-                        _ => continue,
-                    },
-                    // Fell behind: read the current view from the store instead.
-                    Err(broadcast::error::RecvError::Lagged(_)) => {
-                        match own_view(&state, device_id, id).await {
-                            Ok(view) => view,
-                            Err(_) => return None,
-                        }
-                    }
-                    Err(broadcast::error::RecvError::Closed) => return None,
-                };
-                let done = view.status.is_terminal();
-                return Some((Ok(view_event(&view)), (None, rx, state, done, guard)));
-            }
-        },
-    );
+    let feed = OwnAlertFeed {
+        pending: VecDeque::from([first]),
+        rx,
+        state,
+        device_id: signed.device_id,
+        id,
+        done: false,
+        _guard: guard,
+    };
+    let stream = futures::stream::unfold(feed, |mut feed| async move {
+        let view = feed.next().await?;
+        Some((Ok(view_event(&view)), feed))
+    });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+/// The changes of one device's own alert, in commit order, until a final status.
+struct OwnAlertFeed {
+    /// Views to send before reading more.
+    pending: VecDeque<AlertView>,
+    rx: broadcast::Receiver<Arc<Committed>>,
+    state: AppState,
+    device_id: DeviceId,
+    id: AlertId,
+    /// A final status was sent.
+    done: bool,
+    _guard: crate::api::stream::SubscriberGuard,
+}
+
+impl OwnAlertFeed {
+    async fn next(&mut self) -> Option<AlertView> {
+        while !self.done {
+            if let Some(view) = self.pending.pop_front() {
+                self.done = view.status.is_terminal();
+                return Some(view);
+            }
+            match self.rx.recv().await {
+                Ok(commit) => {
+                    let id = self.id;
+                    self.pending
+                        .extend(commit.events.iter().filter_map(|ev| match &ev.payload {
+                            StreamPayload::Status(s) if s.alert_id == id => Some(s.view.clone()),
+                            _ => None,
+                        }));
+                }
+                // Fell behind: read the current view from the store instead.
+                Err(broadcast::error::RecvError::Lagged(_)) => {
+                    let view = own_view(&self.state, self.device_id, self.id).await.ok()?;
+                    self.pending.push_back(view);
+                }
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{StatusEvent, StoredEvent};
+    use crate::store::sqlite::SqliteStore;
+    use auxilio_protocol::AlertStatus;
+
+    fn status(id: AlertId, event_id: i64, status: AlertStatus) -> StoredEvent {
+        let view = AlertView {
+            id,
+            status,
+            received_at_ms: 1,
+            updated_at_ms: event_id,
+            outcome: None,
+            unit_distance_m: None,
+            unit_name: None,
+        };
+        let payload = StreamPayload::Status(StatusEvent {
+            alert_id: id,
+            view,
+            actor: "system".into(),
+        });
+        let data = payload.data_json().unwrap();
+        StoredEvent::new(event_id, event_id, payload, &data)
+    }
+
+    #[tokio::test]
+    async fn the_phone_sees_every_step_of_one_commit_in_order_and_stops_at_the_last() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(SqliteStore::open(&dir.path().join("t.db")).unwrap());
+        let state = AppState::new(store, crate::Settings::default()).unwrap();
+        let (mine, other) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+        let mut feed = OwnAlertFeed {
+            pending: VecDeque::new(),
+            rx: state.events.subscribe(),
+            state: state.clone(),
+            device_id: uuid::Uuid::new_v4(),
+            id: mine,
+            done: false,
+            _guard: crate::api::stream::SubscriberGuard::new(state.metrics.clone()),
+        };
+        let commit = Committed::new(vec![
+            status(mine, 1, AlertStatus::Acknowledged),
+            status(other, 2, AlertStatus::Acknowledged),
+            status(mine, 3, AlertStatus::Dispatched),
+            status(mine, 4, AlertStatus::Resolved),
+        ]);
+        state.events.send(Arc::new(commit)).unwrap();
+        let mut seen = Vec::new();
+        while let Some(view) = feed.next().await {
+            assert_eq!(view.id, mine);
+            seen.push(view.status);
+        }
+        assert_eq!(
+            seen,
+            [
+                AlertStatus::Acknowledged,
+                AlertStatus::Dispatched,
+                AlertStatus::Resolved
+            ]
+        );
+    }
 }

@@ -3,12 +3,11 @@
 //! Every committed event is sent with its events-table id as the SSE `id:`.
 //! A client that reconnects with `Last-Event-ID` (or `?after=`) first gets
 //! everything after that id from the store, page by page, then the live
-//! feed. The broadcast receiver is opened BEFORE the store is read, and live
-//! events with an id already sent are skipped, so the switch-over has
-//! neither a gap nor a duplicate. A subscriber that falls behind the
-//! broadcast buffer goes back to reading the store.
+//! feed, one group commit per chunk. The broadcast receiver is opened BEFORE
+//! the store is read, and live events with an id already sent are skipped,
+//! so the switch-over has neither a gap nor a duplicate. A subscriber that
+//! falls behind the broadcast buffer goes back to reading the store.
 
-use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,10 +20,10 @@ use serde::Deserialize;
 use tokio::sync::broadcast;
 
 use crate::auth::Responder;
+use crate::committed::{self, Committed};
 use crate::error::AppError;
 use crate::extract::AppQuery;
 use crate::metrics::Metrics;
-use crate::model::StoredEvent;
 use crate::state::AppState;
 
 /// A comment is sent after this long without events, so proxies keep the line open.
@@ -56,23 +55,19 @@ pub struct StreamParams {
 
 struct Feed {
     state: AppState,
-    rx: broadcast::Receiver<Arc<StoredEvent>>,
+    rx: broadcast::Receiver<Arc<Committed>>,
     /// The id of the last event sent (or the resume point).
     last: i64,
-    /// Events read from the store, not yet sent.
-    backlog: VecDeque<Arc<StoredEvent>>,
     /// Still reading the store (the last page was full).
     catching_up: bool,
     _guard: SubscriberGuard,
 }
 
 impl Feed {
-    async fn next(&mut self) -> Option<Arc<StoredEvent>> {
+    /// The frames of the next events after `last`: a page from the store
+    /// while catching up, then one whole commit at a time.
+    async fn next(&mut self) -> Option<Bytes> {
         loop {
-            if let Some(ev) = self.backlog.pop_front() {
-                self.last = ev.id;
-                return Some(ev);
-            }
             if self.catching_up {
                 let after = self.last;
                 let page = self
@@ -81,14 +76,18 @@ impl Feed {
                     .await
                     .ok()?;
                 self.catching_up = page.len() == PAGE;
-                self.backlog.extend(page.into_iter().map(Arc::new));
+                if let Some(newest) = page.last() {
+                    self.last = newest.id;
+                    return Some(committed::concat(&page));
+                }
                 continue;
             }
             match self.rx.recv().await {
-                Ok(ev) if ev.id <= self.last => continue,
-                Ok(ev) => {
-                    self.last = ev.id;
-                    return Some(ev);
+                Ok(commit) => {
+                    if let Some(frames) = commit.frames_after(self.last) {
+                        self.last = commit.last_id();
+                        return Some(frames);
+                    }
                 }
                 Err(broadcast::error::RecvError::Lagged(_)) => {
                     self.catching_up = true;
@@ -128,15 +127,16 @@ pub async fn stream(
         state,
         rx,
         last,
-        backlog: VecDeque::new(),
         catching_up: true,
         _guard: guard,
     };
-    // Each event's frame is shared (not re-encoded) by every subscriber.
-    // Feed::next is cancel-safe, so an idle timeout only adds a comment.
+    // A commit's frames are shared (not re-encoded) by every subscriber, and
+    // sent as one chunk. Feed::next is cancel-safe (a page read from the
+    // store is only dropped, and read again), so an idle timeout only adds
+    // a comment.
     let stream = futures::stream::unfold(feed, |mut feed| async move {
         let frame = match tokio::time::timeout(KEEP_ALIVE, feed.next()).await {
-            Ok(Some(ev)) => ev.frame.clone(),
+            Ok(Some(frames)) => frames,
             Ok(None) => return None,
             Err(_) => Bytes::from_static(b": keep-alive\n\n"),
         };

@@ -49,10 +49,10 @@ impl TestServer {
     }
 
     pub fn with_settings(settings: Settings) -> Self {
-        Self::build(settings, 8192)
+        Self::build(settings, 256)
     }
 
-    /// A server whose live subscribers hold only `buffer` events.
+    /// A server whose live subscribers hold only `buffer` commits.
     pub fn with_stream_buffer(buffer: usize) -> Self {
         Self::build(Settings::default(), buffer)
     }

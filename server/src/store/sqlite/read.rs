@@ -70,7 +70,7 @@ pub(super) fn events_after(
         let (id, at_ms, kind, data) = row?;
         let payload = StreamPayload::from_parts(&kind, &data)
             .map_err(|_| StoreError::Corrupt("a stored event is not valid JSON"))?;
-        out.push(StoredEvent::new(id, at_ms, payload, data));
+        out.push(StoredEvent::new(id, at_ms, payload, &data));
     }
     Ok(out)
 }

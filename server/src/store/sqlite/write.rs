@@ -58,7 +58,7 @@ impl Ctx<'_> {
             .execute(params![self.now_ms, payload.name(), alert_id, data])?;
         let id = self.conn.last_insert_rowid();
         self.events
-            .push(StoredEvent::new(id, self.now_ms, payload, data));
+            .push(StoredEvent::new(id, self.now_ms, payload, &data));
         Ok(())
     }
 
