@@ -31,4 +31,7 @@ pub const ALL: &[&str] = &[
     "stop_duty",
     "unit_report",
     "acknowledge_assignment",
+    "unit_duty",
+    "unit_assignments",
+    "unit_transition",
 ];

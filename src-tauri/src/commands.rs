@@ -3,6 +3,7 @@
 //! the web UI (`ui/src/citizen/tauri.ts`); arguments arrive in camelCase
 //! (`alertId`). Every error is a tagged `{ kind, message }` ([`Error`]).
 
+use auxilio_core::protocol::Outcome;
 use auxilio_core::{
     AlertId, AlertKind, AlertStatus, AlertView, EnrollResponse, LocalAlert, PendingItem, Place,
     Profile, SosRequest,
@@ -16,7 +17,7 @@ use crate::feedback::{self, Haptic};
 use crate::location::{self, Reason};
 use crate::settings::{Role, Settings};
 use crate::state::AppState;
-use crate::unit::{UnitAccount, UnitView};
+use crate::unit::{Assignment, UnitAccount, UnitStep, UnitView};
 
 /// Label of a position the user set by hand; alerts carry it as a
 /// `registered_place` fix.
@@ -388,4 +389,51 @@ pub async fn acknowledge_assignment(
     alert_id: AlertId,
 ) -> Result<AlertView> {
     state.unit.acknowledge(alert_id).await
+}
+
+/// Whether this app is on duty, and whether its live stream is open now.
+#[derive(Serialize, Debug, PartialEq)]
+pub struct DutyState {
+    pub on_duty: bool,
+    pub live: bool,
+}
+
+/// The duty state (the unit's screen after a reload of the web view).
+#[tauri::command]
+pub async fn unit_duty(state: State<'_, AppState>) -> Result<DutyState> {
+    state
+        .unit
+        .account()
+        .ok_or_else(|| Error::NotLoggedIn("log in as a unit first".into()))?;
+    Ok(DutyState {
+        on_duty: state.unit.on_duty(),
+        live: state.unit.stream_live(),
+    })
+}
+
+/// This unit's open assignments (dispatched, en route, on scene), as the
+/// server has them now.
+#[tauri::command]
+pub async fn unit_assignments(state: State<'_, AppState>) -> Result<Vec<Assignment>> {
+    Ok(state.unit.snapshot().await?.assignments)
+}
+
+/// The unit reports a step of its assignment: `to` is `en_route`,
+/// `on_scene` or `resolved`; resolving needs an `outcome` (`attended`,
+/// `false_alarm`, `no_contact`, `transferred_pnp`).
+#[tauri::command]
+pub async fn unit_transition(
+    state: State<'_, AppState>,
+    alert_id: AlertId,
+    to: String,
+    outcome: Option<String>,
+) -> Result<AlertView> {
+    let step = UnitStep::parse(&to)?;
+    let outcome = outcome
+        .map(|o| {
+            serde_json::from_value::<Outcome>(serde_json::Value::String(o))
+                .map_err(|_| Error::invalid("unknown outcome"))
+        })
+        .transpose()?;
+    state.unit.transition(alert_id, step, outcome).await
 }

@@ -12,11 +12,15 @@
 
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 
-use crate::events::{EVENT_UNIT_ASSIGNMENT, EVENT_UNIT_SESSION_ENDED};
+use crate::events::{
+    EVENT_UNIT_ALERT_CHANGED, EVENT_UNIT_ASSIGNMENT, EVENT_UNIT_SESSION_ENDED, EVENT_UNIT_STREAM,
+    EVENT_UNIT_VIEW,
+};
 use crate::feedback;
 use crate::location::Reason;
 use crate::state::AppState;
-use crate::unit::{follow, Assignment, DUTY_INTERVAL};
+use crate::unit::follow::{self, Followed};
+use crate::unit::{Assignment, DUTY_INTERVAL};
 
 /// Starts (or restarts) the duty task. The caller has reported the unit
 /// available.
@@ -28,7 +32,7 @@ pub fn start<R: Runtime>(app: &AppHandle<R>) {
         let state = handle.state::<AppState>();
         tokio::select! {
             () = report_positions(&handle) => {}
-            e = follow::follow(&state.unit, |a| announce(&handle, &a)) => {
+            e = follow::follow(&state.unit, |f| tell(&handle, f)) => {
                 tracing::debug!(kind = e.kind(), "the live stream refused the session");
             }
             () = state.unit.logged_out() => {}
@@ -55,6 +59,28 @@ pub fn stop<R: Runtime>(app: &AppHandle<R>) {
     let state = app.state::<AppState>();
     state.unit.stop_duty_task();
     state.location.set(app, &state.core, Reason::Duty, false);
+}
+
+/// Passes what the stream said on to the web view.
+fn tell<R: Runtime>(app: &AppHandle<R>, followed: Followed) {
+    let sent = match followed {
+        Followed::Assigned(a) => {
+            announce(app, &a);
+            return;
+        }
+        Followed::Changed(change) => app.emit(EVENT_UNIT_ALERT_CHANGED, change),
+        Followed::Unit(view) => app.emit(EVENT_UNIT_VIEW, view),
+        Followed::Live(live) => {
+            let state = app.state::<AppState>();
+            if !state.unit.set_stream_live(live) {
+                return;
+            }
+            app.emit(EVENT_UNIT_STREAM, serde_json::json!({ "live": live }))
+        }
+    };
+    if let Err(e) = sent {
+        tracing::warn!(error = %e, "a unit event could not reach the web view");
+    }
 }
 
 /// One notification and one event per new assignment.

@@ -15,6 +15,15 @@ pub const EVENT_CORE: &str = "auxilio://core-event";
 pub const EVENT_ENROLL_LINK: &str = "auxilio://enroll-link";
 /// Payload: one `unit::Assignment`: an alert newly dispatched to this unit.
 pub const EVENT_UNIT_ASSIGNMENT: &str = "auxilio://unit-assignment";
+/// Payload: `{ "alert_id": "…", "status": "on_scene" }`: an alert assigned
+/// to this unit changed status (by the central, the reporter or this unit).
+pub const EVENT_UNIT_ALERT_CHANGED: &str = "auxilio://unit-alert-changed";
+/// Payload: `{ "live": bool }`: the duty task's live stream is open, or is
+/// being reopened (the connection indicator of the unit's screen).
+pub const EVENT_UNIT_STREAM: &str = "auxilio://unit-stream";
+/// Payload: one `unit::UnitView`: this unit as the server stored it (after
+/// each position or availability report, also those the shell makes).
+pub const EVENT_UNIT_VIEW: &str = "auxilio://unit-view";
 /// Payload: `null`. The server no longer accepts the unit's session (expired
 /// or revoked): duty stopped, the saved login is gone; log in again.
 pub const EVENT_UNIT_SESSION_ENDED: &str = "auxilio://unit-session-ended";

@@ -84,6 +84,9 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         commands::stop_duty,
         commands::unit_report,
         commands::acknowledge_assignment,
+        commands::unit_duty,
+        commands::unit_assignments,
+        commands::unit_transition,
     ])
 }
 

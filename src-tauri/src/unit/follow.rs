@@ -13,6 +13,11 @@
 //! ([`UnitSession::wake`]). The follow ends only when the server no longer
 //! accepts the session (401).
 //!
+//! Besides new assignments it reports ([`Followed`]) when the stream is open
+//! or being reopened, and every later status change of an alert assigned to
+//! this unit (the central closing it, the reporter cancelling it), so the
+//! unit's screen never shows a stale assignment.
+//!
 //! The stream is the responders' feed: a `unit` account receives every
 //! alert and position, not only its own (see the README's known gaps).
 
@@ -20,10 +25,10 @@ use std::hash::{BuildHasher, Hasher};
 use std::time::Duration;
 
 use auxilio_core::{AlertId, AlertStatus};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::sse::{SseEvent, SseParser};
-use super::{Assignment, UnitSession};
+use super::{Assignment, UnitSession, UnitView};
 use crate::error::{Error, Result};
 
 /// The server sends a comment every 15 s; this long without a byte means
@@ -96,13 +101,37 @@ struct StatusView {
     unit_name: Option<String>,
 }
 
-/// Follows the stream until the session ends; `announce` gets each new
-/// assignment once. Returns the error that ended it (`not_logged_in`).
-pub async fn follow(unit: &UnitSession, mut announce: impl FnMut(Assignment)) -> Error {
+/// What following the stream tells the shell.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Followed {
+    /// An alert newly dispatched to this unit (once per alert).
+    Assigned(Assignment),
+    /// An alert assigned to this unit changed status.
+    Changed(AlertChange),
+    /// The stream is open (`true`) or is being reopened (`false`).
+    Live(bool),
+    /// This unit as the server has it now (a position or availability
+    /// report was stored).
+    Unit(UnitView),
+}
+
+/// Payload of `auxilio://unit-alert-changed`.
+#[derive(Serialize, Clone, Debug, PartialEq)]
+pub struct AlertChange {
+    pub alert_id: AlertId,
+    pub status: AlertStatus,
+}
+
+/// Follows the stream until the session ends; `tell` gets each new
+/// assignment once, each change of this unit's alerts, and the line's state.
+/// Returns the error that ended it (`not_logged_in`).
+pub async fn follow(unit: &UnitSession, mut tell: impl FnMut(Followed)) -> Error {
     let mut last: Option<i64> = None;
     let mut backoff = Backoff::default();
     loop {
-        match round(unit, &mut last, &mut backoff, &mut announce).await {
+        let result = round(unit, &mut last, &mut backoff, &mut tell).await;
+        tell(Followed::Live(false));
+        match result {
             Err(e @ Error::NotLoggedIn(_)) => return e,
             Err(e) => tracing::debug!(kind = e.kind(), "unit stream interrupted"),
             Ok(()) => tracing::debug!("unit stream closed by the server"),
@@ -121,7 +150,7 @@ async fn round(
     unit: &UnitSession,
     last: &mut Option<i64>,
     backoff: &mut Backoff,
-    announce: &mut impl FnMut(Assignment),
+    tell: &mut impl FnMut(Followed),
 ) -> Result<()> {
     let after = match *last {
         Some(id) => id,
@@ -129,7 +158,7 @@ async fn round(
             let snapshot = unit.snapshot().await?;
             for a in snapshot.assignments {
                 if unit.take_new(&a) {
-                    announce(a);
+                    tell(Followed::Assigned(a));
                 }
             }
             *last = Some(snapshot.last_event_id);
@@ -138,6 +167,7 @@ async fn round(
     };
     let mut reply = unit.open_stream(after).await?;
     backoff.reset();
+    tell(Followed::Live(true));
     let mut parser = SseParser::new();
     loop {
         let chunk = match tokio::time::timeout(IDLE_LIMIT, reply.chunk()).await {
@@ -150,7 +180,7 @@ async fn round(
             .push(&chunk)
             .map_err(|_| Error::Server("unreadable live stream".into()))?;
         for event in events {
-            handle(unit, &event, announce).await?;
+            handle(unit, &event, tell).await?;
             if let Some(id) = event.id.as_deref().and_then(|i| i.trim().parse().ok()) {
                 *last = Some(id);
             }
@@ -160,12 +190,21 @@ async fn round(
 
 /// A `status` event that says "dispatched" may be this unit's assignment:
 /// the alert is read (the event does not carry what the unit needs) and
-/// announced if it is waiting for this unit.
+/// announced if it is waiting for this unit. Any other status of an alert
+/// announced to this unit, or naming this unit, is a change to tell.
 async fn handle(
     unit: &UnitSession,
     event: &SseEvent,
-    announce: &mut impl FnMut(Assignment),
+    tell: &mut impl FnMut(Followed),
 ) -> Result<()> {
+    if event.event == "unit" {
+        if let Ok(view) = serde_json::from_str::<UnitView>(&event.data) {
+            if Some(view.id) == unit.unit_id() {
+                tell(Followed::Unit(view));
+            }
+        }
+        return Ok(());
+    }
     if event.event != "status" {
         return Ok(());
     }
@@ -173,11 +212,22 @@ async fn handle(
         tracing::debug!("unreadable status event skipped");
         return Ok(());
     };
-    if status.view.status != AlertStatus::Dispatched || unit.announced(status.alert_id) {
+    let mine = unit.call_sign();
+    let names_me = status.view.unit_name.is_some() && status.view.unit_name == mine;
+    if status.view.status != AlertStatus::Dispatched {
+        if names_me || unit.announced(status.alert_id) {
+            tell(Followed::Changed(AlertChange {
+                alert_id: status.alert_id,
+                status: status.view.status,
+            }));
+        }
+        return Ok(());
+    }
+    if unit.announced(status.alert_id) {
         return Ok(());
     }
     // Dispatched to another unit (by call sign): nothing to read.
-    if let (Some(theirs), Some(mine)) = (&status.view.unit_name, unit.call_sign()) {
+    if let (Some(theirs), Some(mine)) = (&status.view.unit_name, mine) {
         if *theirs != mine {
             return Ok(());
         }
@@ -185,7 +235,7 @@ async fn handle(
     match unit.alert(status.alert_id).await {
         Ok(a) => {
             if unit.take_new(&a) {
-                announce(a);
+                tell(Followed::Assigned(a));
             }
             Ok(())
         }

@@ -4,7 +4,7 @@
 //! `POST /api/v1/login` (bearer token), `POST /api/v1/units/me` (position and
 //! availability), `GET /api/v1/alerts?open=true` (assignments at duty start),
 //! `GET /api/v1/stream` (new assignments while on duty, [`follow`]),
-//! `POST /api/v1/alerts/{id}/transition` (en route).
+//! `POST /api/v1/alerts/{id}/transition` (en route, on scene, resolved).
 //!
 //! The login survives a restart ([`stored`]); any 401 from the server ends
 //! it here too (memory and file).
@@ -15,9 +15,11 @@ pub mod stored;
 
 use std::collections::HashSet;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
+use auxilio_core::protocol::{Outcome, Reporter};
 use auxilio_core::{AlertId, AlertKind, AlertStatus, AlertView};
 use reqwest::StatusCode;
 use serde::{Deserialize, Serialize};
@@ -59,17 +61,55 @@ pub struct UnitView {
     pub position_at_ms: Option<i64>,
 }
 
-/// An alert assigned to this unit, as sent to the web view.
+/// An alert assigned to this unit, as sent to the web view: what the unit
+/// needs to find and call the person (the server's `AlertSummary`, less the
+/// device and the raw fix). Never logged: it names the reporter.
 #[derive(Deserialize, Serialize, Clone, Debug, PartialEq)]
 pub struct Assignment {
     pub id: AlertId,
     pub kind: AlertKind,
     pub status: AlertStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<Outcome>,
     #[serde(default)]
     pub unit_id: Option<i64>,
     pub silent: bool,
     pub created_at_ms: i64,
+    pub received_at_ms: i64,
+    pub updated_at_ms: i64,
     pub last: LastFix,
+    pub reporter: Reporter,
+}
+
+/// What a unit reports about its assignment
+/// (`POST /api/v1/alerts/{id}/transition`); the central does the rest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnitStep {
+    EnRoute,
+    OnScene,
+    Resolved,
+}
+
+impl UnitStep {
+    /// `en_route`, `on_scene` or `resolved` (the web view's words).
+    pub fn parse(to: &str) -> Result<Self> {
+        match to {
+            "en_route" => Ok(UnitStep::EnRoute),
+            "on_scene" => Ok(UnitStep::OnScene),
+            "resolved" => Ok(UnitStep::Resolved),
+            _ => Err(Error::invalid(
+                "a unit reports en_route, on_scene or resolved",
+            )),
+        }
+    }
+
+    fn wire(self) -> &'static str {
+        match self {
+            UnitStep::EnRoute => "en_route",
+            UnitStep::OnScene => "on_scene",
+            UnitStep::Resolved => "resolved",
+        }
+    }
 }
 
 #[derive(Deserialize, Serialize, Clone, Debug, PartialEq)]
@@ -119,6 +159,8 @@ pub struct UnitSession {
     /// The unit's call sign, once the server told it (filters the stream).
     call_sign: Mutex<Option<String>>,
     duty: Mutex<Option<JoinHandle<()>>>,
+    /// The duty task's live stream is open.
+    stream_live: AtomicBool,
     notified: Mutex<HashSet<AlertId>>,
     /// Wakes the stream follower from its backoff (connectivity is back).
     pub(crate) wake: tokio::sync::Notify,
@@ -178,6 +220,7 @@ impl UnitSession {
             session: Mutex::new(session),
             call_sign: Mutex::new(None),
             duty: Mutex::new(None),
+            stream_live: AtomicBool::new(false),
             notified: Mutex::new(HashSet::new()),
             wake: tokio::sync::Notify::new(),
         })
@@ -409,12 +452,37 @@ impl UnitSession {
     /// The unit accepts its assignment: the alert goes `en_route`, and the
     /// person who asked for help sees a unit on its way.
     pub async fn acknowledge(&self, alert_id: AlertId) -> Result<AlertView> {
+        self.transition(alert_id, UnitStep::EnRoute, None).await
+    }
+
+    /// The unit reports a step of its assignment. Resolving needs an
+    /// outcome, and only resolving takes one (checked here before asking).
+    pub async fn transition(
+        &self,
+        alert_id: AlertId,
+        step: UnitStep,
+        outcome: Option<Outcome>,
+    ) -> Result<AlertView> {
+        match (step, outcome.is_some()) {
+            (UnitStep::Resolved, false) => {
+                return Err(Error::invalid("an outcome is required to resolve"))
+            }
+            (UnitStep::EnRoute | UnitStep::OnScene, true) => {
+                return Err(Error::invalid("an outcome is only given when resolving"))
+            }
+            _ => {}
+        }
         let session = self.session()?;
+        let mut body = serde_json::json!({ "to": step.wire() });
+        if let Some(outcome) = outcome {
+            body["outcome"] = serde_json::to_value(outcome)
+                .map_err(|_| Error::internal("cannot encode the outcome"))?;
+        }
         let reply = self
             .http
             .post(self.url(&format!("/api/v1/alerts/{alert_id}/transition"))?)
             .bearer_auth(&session.token)
-            .json(&serde_json::json!({ "to": "en_route" }))
+            .json(&body)
             .send()
             .await
             .map_err(network)?;
@@ -458,7 +526,9 @@ impl UnitSession {
 
     /// Stops the duty loop; returns whether one was running.
     pub fn stop_duty_task(&self) -> bool {
-        match self.duty.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        let task = self.duty.lock().unwrap_or_else(|p| p.into_inner()).take();
+        self.stream_live.store(false, Ordering::SeqCst);
+        match task {
             Some(t) => {
                 t.abort();
                 true
@@ -469,6 +539,7 @@ impl UnitSession {
 
     /// Forgets the duty task once it ended by itself (the session ended).
     pub(crate) fn duty_ended(&self) {
+        self.stream_live.store(false, Ordering::SeqCst);
         self.duty.lock().unwrap_or_else(|p| p.into_inner()).take();
     }
 
@@ -477,5 +548,16 @@ impl UnitSession {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .is_some()
+    }
+
+    /// Records whether the duty task's stream is open; returns whether that
+    /// changed.
+    pub(crate) fn set_stream_live(&self, live: bool) -> bool {
+        self.stream_live.swap(live, Ordering::SeqCst) != live
+    }
+
+    /// The duty task's live stream is open now.
+    pub fn stream_live(&self) -> bool {
+        self.stream_live.load(Ordering::SeqCst)
     }
 }

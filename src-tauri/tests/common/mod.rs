@@ -79,6 +79,9 @@ pub fn app_in(server: &url::Url, data_dir: &Path) -> TestApp {
         auxilio_app_lib::events::EVENT_UNIT_ASSIGNMENT,
         auxilio_app_lib::events::EVENT_ENROLL_LINK,
         auxilio_app_lib::events::EVENT_UNIT_SESSION_ENDED,
+        auxilio_app_lib::events::EVENT_UNIT_ALERT_CHANGED,
+        auxilio_app_lib::events::EVENT_UNIT_STREAM,
+        auxilio_app_lib::events::EVENT_UNIT_VIEW,
     ] {
         let tx = tx.clone();
         app.listen_any(name, move |e| {
@@ -397,4 +400,19 @@ pub fn keepalive(t: &TestApp) -> Option<auxilio_app_lib::keepalive::Mode> {
         .location
         .keepalive
         .mode()
+}
+
+/// `GET /api/v1/units` as a responder sees it.
+pub fn units(server: &TestServer, token: &str) -> Vec<Value> {
+    tauri::async_runtime::block_on(async {
+        reqwest::Client::new()
+            .get(server.url.join("/api/v1/units").unwrap())
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    })
 }
