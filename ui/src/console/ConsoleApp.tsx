@@ -14,7 +14,20 @@ import { MapView } from './MapView';
 export const alarm = new Alarm();
 (window as unknown as { __auxilioAlarm: Alarm }).__auxilioAlarm = alarm;
 
-export function Login({ onDone, title = 'login.title' }: { onDone: (a: Account) => void; title?: 'login.title' | 'patrol.title' }) {
+/** A refused login: the HTTP 401, or the app's tagged `unauthorized`. */
+const badLogin = (err: unknown) =>
+  (err instanceof ApiError && err.status === 401) || (typeof err === 'object' && err !== null && (err as { kind?: unknown }).kind === 'unauthorized');
+
+export function Login({
+  onDone,
+  title = 'login.title',
+  submit: send = async (u, p) => (await login(u, p)).account,
+}: {
+  onDone: (a: Account) => void;
+  title?: 'login.title' | 'patrol.title';
+  /** How to log in (the patrol unit inside the app asks the shell). */
+  submit?: (username: string, password: string) => Promise<Account>;
+}) {
   const [user, setUser] = useState('');
   const [pass, setPass] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -25,9 +38,9 @@ export function Login({ onDone, title = 'login.title' }: { onDone: (a: Account) 
     setBusy(true);
     setError(null);
     try {
-      onDone((await login(user.trim(), pass)).account);
+      onDone(await send(user.trim(), pass));
     } catch (err) {
-      setError(err instanceof ApiError && err.status === 401 ? t('login.bad') : t('err.network'));
+      setError(badLogin(err) ? t('login.bad') : t('err.network'));
     } finally {
       setBusy(false);
     }

@@ -19,8 +19,11 @@ export function tileUrl(): string {
   return meta ?? 'https://tile.openstreetmap.org/{z}/{x}/{y}.png';
 }
 
+/** What a pin needs (the unit page has no raw first fix: its track starts at `last`). */
+export type MapAlert = Pick<AlertSummary, 'id' | 'kind' | 'status' | 'last'> & { fix?: Pick<AlertSummary['fix'], 'lat' | 'lon'> };
+
 interface Props {
-  alerts: AlertSummary[];
+  alerts: MapAlert[];
   tracks: Record<AlertId, TrackPoint[]>;
   units: UnitView[];
   selected: AlertId | null;
@@ -34,7 +37,7 @@ interface AlertLayers {
   key: string;
 }
 
-function pinIcon(a: AlertSummary, selected: boolean): L.DivIcon {
+function pinIcon(a: MapAlert, selected: boolean): L.DivIcon {
   const flash = a.status === 'new' ? ' flash' : '';
   const closed = isTerminal(a.status) ? ' closed' : '';
   const sel = selected ? ' selected' : '';
@@ -101,7 +104,8 @@ export function MapView({ alerts, tracks, units, selected, onSelect }: Props) {
       seen.add(a.id);
       const pos: L.LatLngTuple = [a.last.lat, a.last.lon];
       const pts = (tracks[a.id] ?? []).map((p) => [p.lat, p.lon] as L.LatLngTuple);
-      const path = pts.length ? [[a.fix.lat, a.fix.lon] as L.LatLngTuple, ...pts] : [];
+      const start = a.fix ?? a.last;
+      const path = pts.length ? [[start.lat, start.lon] as L.LatLngTuple, ...pts] : [];
       const key = `${a.status}|${a.kind}|${a.id === selected}|${a.last.lat},${a.last.lon},${a.last.accuracy_m}|${path.length}`;
       const existing = alertLayers.current.get(a.id);
       if (existing) {

@@ -129,6 +129,7 @@ export const en: Record<MessageKey, string> = {
   'conn.live': 'Live',
   'conn.connecting': 'Connecting…',
   'conn.reconnecting': 'Reconnecting…',
+  'conn.off': 'Not following live',
   'conn.offline': 'Offline',
 
   'status.new': 'New',

@@ -1,16 +1,13 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import type { Account, AlertSummary, UnitView } from '../api/console-types';
-import { ApiError } from '../api/http';
-import { live, me, openAlerts, reportUnit, transition, units as fetchUnits, type TransitionBody } from '../api/responder';
+import type { Account, UnitView } from '../api/console-types';
 import { OUTCOMES, type Outcome } from '../api/types';
 import { LangSwitch, useLang, useNow } from '../common';
 import { Login, alarm } from '../console/ConsoleApp';
 import { MapView } from '../console/MapView';
 import { formatAge, formatDistance, t, type MessageKey } from '../i18n';
-import { refuseFix } from '../logic/fix';
-import { distanceM } from '../logic/fix';
+import { distanceM, refuseFix } from '../logic/fix';
+import { isUnitError, unitData, type UnitAlert, type UnitConn, type UnitData, type UnitStep } from './data';
 
-const DUTY_KEY = 'auxilio.unit.duty';
 const ACCEPTED_KEY = 'auxilio.unit.accepted';
 /** Report at most this often, unless the unit moved more than REPORT_MOVE_M. */
 const REPORT_EVERY_MS = 15_000;
@@ -24,12 +21,14 @@ function vibrate(p: number[]) {
   }
 }
 
-function Patrol({ account, onLogout }: { account: Account; onLogout: () => void }) {
-  const [alerts, setAlerts] = useState<AlertSummary[]>([]);
+const sessionGone = (e: unknown) => isUnitError(e) && (e.kind === 'unauthorized' || e.kind === 'not_logged_in');
+
+function Patrol({ data, account, onLogout }: { data: UnitData; account: Account; onLogout: (ended: boolean) => void }) {
+  const [alerts, setAlerts] = useState<UnitAlert[]>([]);
   const [me_, setMe] = useState<UnitView | null>(null);
-  const [duty, setDuty] = useState(() => localStorage.getItem(DUTY_KEY) === '1');
+  const [duty, setDuty] = useState<boolean | null>(null);
   const [accepted, setAccepted] = useState(() => localStorage.getItem(ACCEPTED_KEY) ?? '');
-  const [conn, setConn] = useState<'connecting' | 'live' | 'reconnecting'>('connecting');
+  const [conn, setConn] = useState<UnitConn>('connecting');
   const [lastReport, setLastReport] = useState<number | null>(null);
   const [outcome, setOutcome] = useState<Outcome>('attended');
   const [error, setError] = useState<string | null>(null);
@@ -38,44 +37,52 @@ function Patrol({ account, onLogout }: { account: Account; onLogout: () => void 
 
   const refresh = async () => {
     try {
-      const [list, us] = await Promise.all([openAlerts(), fetchUnits()]);
-      setAlerts(list.alerts.filter((a) => a.unit_id === account.unit_id));
-      setMe(us.find((u) => u.id === account.unit_id) ?? null);
+      const [list, self] = await Promise.all([data.assignments(), data.self()]);
+      setAlerts(list);
+      if (self) setMe(self);
     } catch (e) {
-      if (e instanceof ApiError && e.status === 401) onLogout();
+      if (sessionGone(e)) onLogout(true);
     }
   };
 
   useEffect(() => {
-    void refresh();
     let timer: ReturnType<typeof setTimeout> | null = null;
     const soon = () => {
       if (timer) clearTimeout(timer);
       timer = setTimeout(() => void refresh(), 150);
     };
-    const stop = live({
-      lastEventId: () => null,
-      onEvent: (e) => {
-        if (e.type === 'unit' && e.data.id === account.unit_id) setMe(e.data);
-        if (e.type === 'status' || e.type === 'alert' || e.type === 'position') soon();
-      },
-      onState: (s) => {
-        if (s === 'unauthorized') onLogout();
-        else setConn(s);
-      },
-      onReconnect: () => void refresh(),
+    const stop = data.watch({
+      onChange: soon,
+      onUnit: setMe,
+      onState: setConn,
+      onSessionEnded: () => onLogout(true),
     });
+    void data.restoreDuty().then(setDuty, () => setDuty(false));
+    void refresh();
     return () => {
       stop();
       if (timer) clearTimeout(timer);
     };
-  }, []);
+  }, [data]);
 
-  // On duty: report the position (refusing broken fixes) and availability.
+  const toggleDuty = () => {
+    const next = !duty;
+    setDuty(next);
+    setError(null);
+    data.setDuty(next).then(
+      () => void refresh(),
+      (e) => {
+        if (sessionGone(e)) return onLogout(true);
+        setDuty(!next);
+        setError(t('action.failed', { reason: isUnitError(e) ? e.message : String(e) }));
+      },
+    );
+  };
+
+  // The browser page measures and reports its position while on duty
+  // (refusing broken fixes); in the app the shell does it.
   useEffect(() => {
-    localStorage.setItem(DUTY_KEY, duty ? '1' : '0');
-    void reportUnit({ available: duty }).catch(() => undefined);
-    if (!duty || !('geolocation' in navigator)) return;
+    if (!duty || !data.reportsPositions || !('geolocation' in navigator)) return;
     const id = navigator.geolocation.watchPosition(
       (pos) => {
         const f = { lat: pos.coords.latitude, lon: pos.coords.longitude, accuracy_m: pos.coords.accuracy, fixed_at_ms: pos.timestamp };
@@ -84,7 +91,7 @@ function Patrol({ account, onLogout }: { account: Account; onLogout: () => void 
         const t0 = Date.now();
         if (last && t0 - last.at < REPORT_EVERY_MS && distanceM(last, f) < REPORT_MOVE_M) return;
         lastSent.current = { at: t0, lat: f.lat, lon: f.lon };
-        reportUnit({ lat: f.lat, lon: f.lon }).then(
+        data.report(f.lat, f.lon).then(
           () => setLastReport(Date.now()),
           () => (lastSent.current = null),
         );
@@ -93,7 +100,7 @@ function Patrol({ account, onLogout }: { account: Account; onLogout: () => void 
       { enableHighAccuracy: true, maximumAge: 5000 },
     );
     return () => navigator.geolocation.clearWatch(id);
-  }, [duty]);
+  }, [duty, data]);
 
   const assigned = useMemo(() => [...alerts].sort((a, b) => b.updated_at_ms - a.updated_at_ms)[0], [alerts]);
   const ringing = !!assigned && assigned.id !== accepted;
@@ -111,17 +118,19 @@ function Patrol({ account, onLogout }: { account: Account; onLogout: () => void 
     setAccepted(assigned.id);
   };
 
-  const act = async (body: TransitionBody) => {
+  const act = async (step: UnitStep) => {
     if (!assigned) return;
     setError(null);
     try {
-      await transition(assigned.id, body);
+      await data.transition(assigned.id, step);
       await refresh();
     } catch (e) {
-      setError(t('action.failed', { reason: e instanceof ApiError ? e.message : String(e) }));
+      if (sessionGone(e)) return onLogout(true);
+      setError(t('action.failed', { reason: isUnitError(e) ? e.message : String(e) }));
     }
   };
 
+  const reportedAt = data.reportsPositions ? lastReport : (me_?.position_at_ms ?? null);
   const myPos = me_?.lat != null && me_?.lon != null ? { lat: me_.lat, lon: me_.lon } : null;
   return (
     <div class="patrol">
@@ -137,10 +146,10 @@ function Patrol({ account, onLogout }: { account: Account; onLogout: () => void 
       </header>
       <main class="patrol-body">
         <label class="toggle duty">
-          <input type="checkbox" checked={duty} onChange={() => setDuty(!duty)} data-testid="duty" />
+          <input type="checkbox" checked={!!duty} disabled={duty === null} onChange={toggleDuty} data-testid="duty" />
           <span>
             {duty ? t('patrol.duty.on') : t('patrol.duty.off')}
-            <small>{lastReport ? t('patrol.position', { age: formatAge(now - lastReport) }) : t('patrol.position.none')}</small>
+            <small>{reportedAt ? t('patrol.position', { age: formatAge(Math.max(0, now - reportedAt)) }) : t('patrol.position.none')}</small>
           </span>
         </label>
         {!assigned && <p class="banner info">{t('patrol.waiting')}</p>}
@@ -190,17 +199,17 @@ function Patrol({ account, onLogout }: { account: Account; onLogout: () => void 
                 </button>
               </div>
             </div>
-            {error && (
-              <p class="banner danger" role="alert">
-                {error}
-              </p>
-            )}
           </section>
+        )}
+        {error && (
+          <p class="banner danger" role="alert">
+            {error}
+          </p>
         )}
         <div class="patrol-map">
           <MapView alerts={assigned ? [assigned] : []} tracks={{}} units={me_ ? [me_] : []} selected={assigned?.id ?? null} onSelect={() => undefined} />
         </div>
-        <button type="button" class="btn-plain" onClick={onLogout}>
+        <button type="button" class="btn-plain" onClick={() => onLogout(false)}>
           {t('logout')}
         </button>
       </main>
@@ -210,11 +219,20 @@ function Patrol({ account, onLogout }: { account: Account; onLogout: () => void 
 
 export function UnitApp() {
   useLang();
+  const [data, setData] = useState<UnitData | null>(null);
   const [account, setAccount] = useState<Account | null | undefined>(undefined);
   useEffect(() => {
-    me().then(setAccount, () => setAccount(null));
+    void unitData().then(async (d) => {
+      setData(d);
+      setAccount(await d.account());
+    });
   }, []);
-  if (account === undefined) return <main class="login" aria-busy="true" />;
-  if (account === null) return <Login onDone={setAccount} title="patrol.title" />;
-  return <Patrol account={account} onLogout={() => setAccount(null)} />;
+  if (!data || account === undefined) return <main class="login" aria-busy="true" />;
+  if (account === null) return <Login onDone={setAccount} submit={(u, p) => data.login(u, p)} title="patrol.title" />;
+  const logout = (ended: boolean) => {
+    alarm.set(false);
+    if (ended) setAccount(null);
+    else void data.logout().finally(() => setAccount(null));
+  };
+  return <Patrol data={data} account={account} onLogout={logout} />;
 }
