@@ -109,8 +109,20 @@ fn test_a_unit_lists_its_assignment_and_works_it_to_resolved() {
         auxilio_core::AlertStatus::EnRoute
     );
 
+    // A position report while en route: the server repeats the status (the
+    // distance changed); the screen is not told again.
+    unit.invoke("unit_report", json!({ "lat": -8.0685, "lon": -78.9965 }))
+        .unwrap();
+    unit.wait_event(EVENT_UNIT_VIEW, |u| u["lat"] == -8.0685, WAIT);
+
     let v = step(&unit, id, json!({ "to": "on_scene" }));
     assert_eq!(v["status"], "on_scene");
+    let told = unit.events_until(
+        EVENT_UNIT_ALERT_CHANGED,
+        |c| c["status"] == "on_scene",
+        WAIT,
+    );
+    assert_eq!(told.len(), 1, "told once per status: {told:?}");
     assert_eq!(
         unit.invoke("unit_assignments", json!({})).unwrap()[0]["status"],
         "on_scene"

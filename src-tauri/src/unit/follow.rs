@@ -21,6 +21,7 @@
 //! The stream is the responders' feed: a `unit` account receives every
 //! alert and position, not only its own (see the README's known gaps).
 
+use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
 use std::time::Duration;
 
@@ -128,8 +129,9 @@ pub struct AlertChange {
 pub async fn follow(unit: &UnitSession, mut tell: impl FnMut(Followed)) -> Error {
     let mut last: Option<i64> = None;
     let mut backoff = Backoff::default();
+    let mut told = Told::default();
     loop {
-        let result = round(unit, &mut last, &mut backoff, &mut tell).await;
+        let result = round(unit, &mut last, &mut backoff, &mut told, &mut tell).await;
         tell(Followed::Live(false));
         match result {
             Err(e @ Error::NotLoggedIn(_)) => return e,
@@ -144,12 +146,30 @@ pub async fn follow(unit: &UnitSession, mut tell: impl FnMut(Followed)) -> Error
     }
 }
 
+/// The status last told per open alert of this unit: the server repeats a
+/// status event on every position report (the distance changed), and the
+/// screen only needs to hear when the status itself changes.
+#[derive(Default)]
+struct Told(HashMap<AlertId, AlertStatus>);
+
+impl Told {
+    /// Whether `status` is news for `alert_id` (and remembers it).
+    fn is_new(&mut self, alert_id: AlertId, status: AlertStatus) -> bool {
+        if status.is_terminal() {
+            self.0.remove(&alert_id);
+            return true;
+        }
+        self.0.insert(alert_id, status) != Some(status)
+    }
+}
+
 /// One connection: the snapshot if there is no mark yet, then the stream
 /// until it ends or fails.
 async fn round(
     unit: &UnitSession,
     last: &mut Option<i64>,
     backoff: &mut Backoff,
+    told: &mut Told,
     tell: &mut impl FnMut(Followed),
 ) -> Result<()> {
     let after = match *last {
@@ -180,7 +200,7 @@ async fn round(
             .push(&chunk)
             .map_err(|_| Error::Server("unreadable live stream".into()))?;
         for event in events {
-            handle(unit, &event, tell).await?;
+            handle(unit, &event, told, tell).await?;
             if let Some(id) = event.id.as_deref().and_then(|i| i.trim().parse().ok()) {
                 *last = Some(id);
             }
@@ -195,6 +215,7 @@ async fn round(
 async fn handle(
     unit: &UnitSession,
     event: &SseEvent,
+    told: &mut Told,
     tell: &mut impl FnMut(Followed),
 ) -> Result<()> {
     if event.event == "unit" {
@@ -215,7 +236,9 @@ async fn handle(
     let mine = unit.call_sign();
     let names_me = status.view.unit_name.is_some() && status.view.unit_name == mine;
     if status.view.status != AlertStatus::Dispatched {
-        if names_me || unit.announced(status.alert_id) {
+        if (names_me || unit.announced(status.alert_id))
+            && told.is_new(status.alert_id, status.view.status)
+        {
             tell(Followed::Changed(AlertChange {
                 alert_id: status.alert_id,
                 status: status.view.status,
@@ -263,6 +286,20 @@ mod tests {
         assert!(waits[7] >= Duration::from_secs(1), "capped, not reset");
         b.reset();
         assert!(b.next_delay() <= Duration::from_millis(100));
+    }
+
+    #[test]
+    fn a_status_is_told_once_until_it_changes() {
+        let mut told = Told::default();
+        let a = uuid::Uuid::now_v7();
+        assert!(told.is_new(a, AlertStatus::EnRoute));
+        assert!(
+            !told.is_new(a, AlertStatus::EnRoute),
+            "a position report repeats it"
+        );
+        assert!(told.is_new(a, AlertStatus::OnScene));
+        assert!(told.is_new(a, AlertStatus::Resolved));
+        assert!(told.0.is_empty(), "closed alerts are forgotten");
     }
 
     #[test]

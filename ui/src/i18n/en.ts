@@ -129,7 +129,7 @@ export const en: Record<MessageKey, string> = {
   'conn.live': 'Live',
   'conn.connecting': 'Connecting…',
   'conn.reconnecting': 'Reconnecting…',
-  'conn.off': 'Not following live',
+  'conn.off': 'Paused',
   'conn.offline': 'Offline',
 
   'status.new': 'New',

@@ -135,7 +135,7 @@ export const es = {
   'conn.live': 'En vivo',
   'conn.connecting': 'Conectando…',
   'conn.reconnecting': 'Reconectando…',
-  'conn.off': 'Sin seguimiento en vivo',
+  'conn.off': 'En pausa',
   'conn.offline': 'Sin conexión',
 
   'status.new': 'Nueva',
