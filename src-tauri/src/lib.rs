@@ -44,7 +44,9 @@ const READY_PROBE: &str = r#"(function () {
   var t0 = Date.now();
   function check() {
     var screen = document.querySelector('[data-testid="sos"]') ? 'sos'
-      : document.querySelector('main.enroll') ? 'enroll' : null;
+      : document.querySelector('main.enroll') ? 'enroll'
+      : document.querySelector('[data-testid="duty"]') ? 'unit'
+      : document.querySelector('main.login form') ? 'login' : null;
     if (screen && window.__TAURI_INTERNALS__) {
       window.__TAURI_INTERNALS__.invoke('ui_ready', { screen: screen }).catch(function () {});
     } else if (Date.now() - t0 < 30000) {
