@@ -114,6 +114,26 @@ describe('unit data layer inside the app (Tauri IPC)', () => {
     expect(t.unregistered).toHaveLength(5);
   });
 
+  it('tells the shell when the network is back, only while watching', async () => {
+    const handlers = new Map<string, () => void>();
+    const g = globalThis as any;
+    g.addEventListener = (name: string, f: () => void) => handlers.set(name, f);
+    g.removeEventListener = (name: string, f: () => void) => handlers.get(name) === f && handlers.delete(name);
+    try {
+      const t = fakeTauri({ ...eventBridge, [UNIT_CMD.connectivityRestored]: () => null });
+      const d = new TauriUnitData();
+      const stop = d.watch({ onChange: () => undefined, onUnit: () => undefined, onState: () => undefined, onSessionEnded: () => undefined });
+      handlers.get('online')?.();
+      await tick();
+      expect(t.calls.filter(([c]) => c === 'connectivity_restored')).toHaveLength(1);
+      stop();
+      expect(handlers.has('online')).toBe(false);
+    } finally {
+      delete g.addEventListener;
+      delete g.removeEventListener;
+    }
+  });
+
   it('passes tagged errors through and wraps anything else', async () => {
     fakeTauri({
       [UNIT_CMD.login]: () => {
