@@ -78,8 +78,9 @@ export class TauriUnitData implements UnitData {
   }
   async setDuty(on: boolean): Promise<void> {
     this.view = await this.call<UnitView>(on ? UNIT_CMD.startDuty : UNIT_CMD.stopDuty);
-    // The stream may be live already when start_duty answers: ask.
-    await this.restoreDuty();
+    // The stream may be live already when start_duty answers: ask (the
+    // duty change itself is done; the stream events keep the badge right).
+    await this.restoreDuty().catch(() => undefined);
   }
   async report(lat: number, lon: number): Promise<void> {
     this.view = await this.call<UnitView>(UNIT_CMD.report, { lat, lon });
