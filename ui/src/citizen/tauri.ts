@@ -7,6 +7,9 @@ import type { AlertId, EnrollResponse, Profile } from '../api/types';
 import type { CoreEvent } from '../logic/progress';
 import type { CitizenData, DataError, LocalAlertSummary, SosRequest } from './data';
 import { isDataError } from './data';
+import { tauri } from '../api/tauri-ipc';
+
+export { inTauri } from '../api/tauri-ipc';
 
 /** Tauri command names (the shell's `#[tauri::command]` functions). */
 export const CMD = {
@@ -28,19 +31,6 @@ export const CMD = {
 export const EVT = {
   core: 'auxilio://core-event',
 } as const;
-
-type Invoke = <T>(cmd: string, args?: Record<string, unknown>) => Promise<T>;
-type Listen = <T>(event: string, handler: (e: { payload: T }) => void) => Promise<() => void>;
-
-async function tauri(): Promise<{ invoke: Invoke; listen: Listen }> {
-  const [core, event] = await Promise.all([import('@tauri-apps/api/core'), import('@tauri-apps/api/event')]);
-  return { invoke: core.invoke as Invoke, listen: event.listen as Listen };
-}
-
-/** True inside the Tauri webview. */
-export function inTauri(): boolean {
-  return typeof window !== 'undefined' && '__TAURI_INTERNALS__' in window;
-}
 
 function asDataError(e: unknown): DataError {
   return isDataError(e) ? e : { kind: 'internal', message: 'unexpected error from the app core' };

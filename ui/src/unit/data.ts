@@ -5,6 +5,7 @@
 
 import type { Account, AlertSummary, UnitView } from '../api/console-types';
 import type { AlertId, Outcome } from '../api/types';
+import { inTauri } from '../api/tauri-ipc';
 
 /** An alert assigned to this unit: what the screen shows of it. */
 export type UnitAlert = Pick<
@@ -63,7 +64,7 @@ export interface UnitData {
 
 /** Picks the implementation: IPC inside the Tauri webview, HTTP elsewhere. */
 export async function unitData(): Promise<UnitData> {
-  if (typeof window !== 'undefined' && '__TAURI_INTERNALS__' in window) {
+  if (inTauri()) {
     const { TauriUnitData } = await import('./tauri');
     return new TauriUnitData();
   }

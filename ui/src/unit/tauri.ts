@@ -8,6 +8,7 @@ import type { Account, UnitView } from '../api/console-types';
 import type { AlertId } from '../api/types';
 import type { UnitAlert, UnitConn, UnitData, UnitError, UnitStep, UnitWatch } from './data';
 import { isUnitError } from './data';
+import { tauri } from '../api/tauri-ipc';
 
 /** The shell's command names (src-tauri/src/command_names.rs). */
 export const UNIT_CMD = {
@@ -31,14 +32,6 @@ export const UNIT_EVT = {
   stream: 'auxilio://unit-stream',
   sessionEnded: 'auxilio://unit-session-ended',
 } as const;
-
-type Invoke = <T>(cmd: string, args?: Record<string, unknown>) => Promise<T>;
-type Listen = <T>(event: string, handler: (e: { payload: T }) => void) => Promise<() => void>;
-
-async function tauri(): Promise<{ invoke: Invoke; listen: Listen }> {
-  const [core, event] = await Promise.all([import('@tauri-apps/api/core'), import('@tauri-apps/api/event')]);
-  return { invoke: core.invoke as Invoke, listen: event.listen as Listen };
-}
 
 function asUnitError(e: unknown): UnitError {
   return isUnitError(e) ? e : { kind: 'internal', message: 'unexpected error from the app' };
