@@ -160,8 +160,10 @@ pub(crate) fn set_sms(
     Ok(n == 1)
 }
 
-/// Takes the next position sequence number if `fixed_at_ms` is newer than
-/// the last tracked fix; records both.
+/// Takes the next position sequence number if `fixed_at_ms` is not the
+/// last tracked fix's; records both. Not "newer": fixes from two clocks (the
+/// satellites' and a wrong phone clock) may go back, and one stamp far ahead
+/// must not hold back every later fix.
 pub(crate) fn next_seq(
     tx: &Transaction<'_>,
     id: AlertId,
@@ -170,7 +172,7 @@ pub(crate) fn next_seq(
     let seq: Option<u32> = tx
         .prepare_cached(
             "UPDATE alerts SET next_seq = next_seq + 1, last_tracked_fix_ms = ?2
-              WHERE id = ?1 AND last_tracked_fix_ms < ?2
+              WHERE id = ?1 AND last_tracked_fix_ms <> ?2
              RETURNING next_seq - 1",
         )?
         .query_row(params![id.to_string(), fixed_at_ms], |r| r.get(0))
