@@ -59,7 +59,9 @@ pub(crate) async fn enroll(
 
 /// Keeps the profile without enrolling (delivery still waits for `enroll`).
 pub(crate) fn set_profile(shared: &Shared, profile: Profile) -> Result<(), CoreError> {
-    profile.validate(shared.now_ms()).map_err(CoreError::Invalid)?;
+    profile
+        .validate(shared.now_ms())
+        .map_err(CoreError::Invalid)?;
     let stored = profile.clone();
     shared
         .db

@@ -142,9 +142,7 @@ pub(crate) fn choose(
         .chain(last_known)
         .filter(|f| f.fix.source != FixSource::RegisteredPlace && valid(&f.fix))
         .max_by_key(|f| (f.fed_mono_ms, f.fix.fixed_at_ms));
-    let place_fix = place
-        .map(|p| place_fix(p, now_ms))
-        .filter(valid);
+    let place_fix = place.map(|p| place_fix(p, now_ms)).filter(valid);
     match (newest_known, place_fix) {
         (Some(known), Some(place))
             if now_ms.saturating_sub(known.fix.fixed_at_ms) > STALE_LAST_KNOWN_MS =>

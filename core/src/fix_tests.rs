@@ -77,10 +77,7 @@ struct Case {
 /// Replays a case the way `raise_sos` waits: a decision at the start, at each
 /// arrival before the deadline, and once at the deadline.
 fn replay(case: &Case) -> Expect {
-    let last_known = case
-        .last_known
-        .clone()
-        .map(|f| fed_at(0, case.clock0, f));
+    let last_known = case.last_known.clone().map(|f| fed_at(0, case.clock0, f));
     let mut recent: Vec<Fed> = Vec::new();
     let mut moments: Vec<(i64, Option<&Fix>)> = vec![(0, None)];
     moments.extend(case.arrivals.iter().map(|(t, f)| (*t, Some(f))));
@@ -298,7 +295,8 @@ fn cases() -> Vec<Case> {
         },
         Case {
             clock0: T0,
-            name: "a fix stamped two days after the phone clock: the clock is behind, the fix fresh",
+            name:
+                "a fix stamped two days after the phone clock: the clock is behind, the fix fresh",
             arrivals: vec![(1_000, fix(T0 + 2 * DAY_MS, 5.0, FixSource::Gps))],
             last_known: None,
             place: None,
@@ -337,7 +335,8 @@ fn cases() -> Vec<Case> {
         },
         Case {
             clock0: CLOCK_2001_MS,
-            name: "the phone clock reads 2001, a fix from an hour before on that clock is not fresh",
+            name:
+                "the phone clock reads 2001, a fix from an hour before on that clock is not fresh",
             arrivals: vec![(1_000, fix(CLOCK_2001_MS - 3_600_000, 5.0, FixSource::Gps))],
             last_known: None,
             place: Some(place()),
@@ -363,7 +362,8 @@ fn cases() -> Vec<Case> {
         },
         Case {
             clock0: T0 + 2 * DAY_MS,
-            name: "the phone clock runs two days ahead: the fix is kept as last known, never dropped",
+            name:
+                "the phone clock runs two days ahead: the fix is kept as last known, never dropped",
             arrivals: vec![gps(1_000, 6.0)],
             last_known: None,
             place: Some(place()),

@@ -47,7 +47,10 @@ pub(crate) async fn fallback_now(shared: &Shared, alert_id: AlertId) -> Result<b
 /// ago), on the monotonic clock, then falls back.
 pub(crate) async fn run(shared: Arc<Shared>, alert_id: AlertId, since_raised: Duration) {
     let mut shutdown = shared.shutdown.subscribe();
-    let wait = shared.config.sms_fallback_after.saturating_sub(since_raised);
+    let wait = shared
+        .config
+        .sms_fallback_after
+        .saturating_sub(since_raised);
     tokio::select! {
         _ = tokio::time::sleep(wait) => {}
         _ = stopped(&mut shutdown) => return,

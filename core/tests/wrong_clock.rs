@@ -63,14 +63,15 @@ async fn test_an_sos_raised_on_a_clock_reading_2001_is_delivered_once_with_its_f
     .await;
     let report = drained(&core).await;
     assert!(report.wedged.is_empty(), "{:?}", report.wedged);
-    let seen = server.seen();
-    let (alert, _) = &seen.alerts[&id];
-    assert!(alert.created_at_ms < MIN_TIMESTAMP_MS, "the phone's 2001");
-    assert_eq!(alert.fix.source, FixSource::Gps, "fresh, not last known");
-    assert_eq!(alert.fix.accuracy_m, 8.0);
-    assert_eq!(seen.alerts.len(), 1);
-    assert_eq!(seen.alert_posts, 1, "stored once, sent once");
-    drop(seen);
+    {
+        let seen = server.seen();
+        let (alert, _) = &seen.alerts[&id];
+        assert!(alert.created_at_ms < MIN_TIMESTAMP_MS, "the phone's 2001");
+        assert_eq!(alert.fix.source, FixSource::Gps, "fresh, not last known");
+        assert_eq!(alert.fix.accuracy_m, 8.0);
+        assert_eq!(seen.alerts.len(), 1);
+        assert_eq!(seen.alert_posts, 1, "stored once, sent once");
+    }
     core.shutdown().await;
 }
 
@@ -78,7 +79,10 @@ async fn test_an_sos_raised_on_a_clock_reading_2001_is_delivered_once_with_its_f
 async fn test_an_sos_raised_on_a_clock_two_days_ahead_is_delivered_and_keeps_its_fix() {
     let server = TestServer::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let mut cfg = on_clock(config(dir.path(), server.url.clone()), now_ms() + 2 * DAY_MS);
+    let mut cfg = on_clock(
+        config(dir.path(), server.url.clone()),
+        now_ms() + 2 * DAY_MS,
+    );
     cfg.fix_deadline = Duration::from_millis(300);
     let core = Core::open(cfg).await.unwrap();
     core.enroll("EP-2024", profile()).await.unwrap();
@@ -87,16 +91,17 @@ async fn test_an_sos_raised_on_a_clock_two_days_ahead_is_delivered_and_keeps_its
     let id = core.raise_sos(sos()).await.unwrap();
     let report = drained(&core).await;
     assert!(report.wedged.is_empty(), "{:?}", report.wedged);
-    let seen = server.seen();
-    let (alert, _) = &seen.alerts[&id];
-    // A fix two days behind the phone's clock cannot be told from a cached
-    // one: it goes as last known, with its own (right) time, never dropped.
-    assert_eq!(alert.fix.fixed_at_ms, fix.fixed_at_ms);
-    assert_eq!((alert.fix.lat, alert.fix.lon), (fix.lat, fix.lon));
-    assert_eq!(alert.fix.source, FixSource::LastKnown);
-    assert!(alert.created_at_ms > now_ms() + DAY_MS);
-    assert_eq!(seen.alert_posts, 1);
-    drop(seen);
+    {
+        let seen = server.seen();
+        let (alert, _) = &seen.alerts[&id];
+        // A fix two days behind the phone's clock cannot be told from a cached
+        // one: it goes as last known, with its own (right) time, never dropped.
+        assert_eq!(alert.fix.fixed_at_ms, fix.fixed_at_ms);
+        assert_eq!((alert.fix.lat, alert.fix.lon), (fix.lat, fix.lon));
+        assert_eq!(alert.fix.source, FixSource::LastKnown);
+        assert!(alert.created_at_ms > now_ms() + DAY_MS);
+        assert_eq!(seen.alert_posts, 1);
+    }
     core.shutdown().await;
 }
 

@@ -158,7 +158,7 @@ pub const CLOCK_BEHIND_SUSPECT_MS: i64 = 14 * 24 * 60 * 60 * 1000;
 /// was raised, judged against the server's receive time.
 pub fn clock_suspect(created_at_ms: i64, received_at_ms: i64) -> bool {
     let ahead = created_at_ms.saturating_sub(received_at_ms);
-    ahead > CLOCK_AHEAD_SUSPECT_MS || ahead < -CLOCK_BEHIND_SUSPECT_MS
+    !(-CLOCK_BEHIND_SUSPECT_MS..=CLOCK_AHEAD_SUSPECT_MS).contains(&ahead)
 }
 
 /// An alert as a console shows it: the pin, who, what, since when.

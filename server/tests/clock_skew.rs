@@ -17,6 +17,9 @@ use tower::ServiceExt;
 const CLOCK_2001_MS: i64 = 978_307_200_000;
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
+/// One way to make an alert garbage.
+type Spoil = fn(&mut Alert);
+
 /// An alert raised on a phone whose clock reads `clock_ms`; its fix carries
 /// `fixed_at_ms` (the phone's clock, or the satellites' when they differ).
 fn alert_on_clock(phone: &Phone, clock_ms: i64, fixed_at_ms: i64) -> Alert {
@@ -170,7 +173,7 @@ async fn test_garbage_from_a_wrong_clock_is_still_400_and_not_stored() {
         server.send(req)
     };
     let base = || alert_on_clock(&phone, CLOCK_2001_MS, CLOCK_2001_MS);
-    let cases: [(&str, fn(&mut Alert)); 5] = [
+    let cases: [(&str, Spoil); 5] = [
         ("a negative time", |a| a.created_at_ms = -1),
         ("a time after the year 9999", |a| {
             a.fix.fixed_at_ms = 253_402_300_800_000

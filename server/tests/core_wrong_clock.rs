@@ -64,11 +64,17 @@ async fn test_an_sos_from_a_phone_whose_clock_reads_2001_is_pinned_flagged_and_s
     let pinned = console.next_of("alert").await;
     assert_eq!(pinned.data["id"], id.to_string());
     assert_eq!(pinned.data["clock_suspect"], true);
-    assert_eq!(pinned.data["fix"]["source"], "gps", "fresh, whatever the clock");
+    assert_eq!(
+        pinned.data["fix"]["source"], "gps",
+        "fresh, whatever the clock"
+    );
     let created = pinned.data["created_at_ms"].as_i64().unwrap();
     let received = pinned.data["received_at_ms"].as_i64().unwrap();
     assert!(created < CLOCK_2001_MS + 60_000, "the phone's 2001");
-    assert!(received >= before && received <= now_ms(), "the server's clock");
+    assert!(
+        received >= before && received <= now_ms(),
+        "the server's clock"
+    );
 
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     loop {

@@ -220,9 +220,7 @@ async fn delivered(shared: &Arc<Shared>, primary: bool, claim: &Claim, reply: Re
         .write(move |tx| {
             queue::finish(tx, &ids, RowState::Delivered, None, clock.now_ms())?;
             match alert_item {
-                Some((id, OutboxItemKind::Alert)) => {
-                    alerts::mark_received(tx, id, clock.now_ms())
-                }
+                Some((id, OutboxItemKind::Alert)) => alerts::mark_received(tx, id, clock.now_ms()),
                 _ => Ok(false),
             }
         })

@@ -220,12 +220,14 @@ pub(crate) fn open_since(conn: &Connection, since_ms: i64) -> Result<Vec<Progres
 }
 
 /// Received alerts whose server status is not final (cancelled here but not
-/// yet confirmed included), created at or after `since_ms`.
+/// yet confirmed included), created or received at or after `since_ms`: a
+/// phone clock set right between the two (2001 at the raise, the network
+/// time at the receipt) keeps the alert followed.
 pub(crate) fn followed_since(conn: &Connection, since_ms: i64) -> Result<Vec<AlertId>, CoreError> {
     let ids: Vec<String> = conn
         .prepare_cached(
             "SELECT id FROM alerts
-              WHERE created_at_ms >= ?1 AND received_at_ms IS NOT NULL
+              WHERE max(created_at_ms, received_at_ms) >= ?1 AND received_at_ms IS NOT NULL
                 AND (status IS NULL OR status NOT IN ('resolved', 'cancelled'))
               ORDER BY created_at_ms",
         )?

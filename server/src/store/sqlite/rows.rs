@@ -5,8 +5,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::distance::haversine_m;
 use crate::model::{
-    clock_suspect, parse_kind, parse_outcome, parse_status, Agency, AlertSummary, LastFix,
-    UnitView,
+    clock_suspect, parse_kind, parse_outcome, parse_status, Agency, AlertSummary, LastFix, UnitView,
 };
 use crate::store::StoreError;
 

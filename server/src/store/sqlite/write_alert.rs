@@ -12,7 +12,8 @@ use super::rows;
 use super::write::{CmdError, CmdResult, Ctx};
 use crate::lifecycle::{self, By};
 use crate::model::{
-    clock_suspect, parse_status, status_str, AlertSummary, LastFix, PositionEvent, StatusEvent, StreamPayload,
+    clock_suspect, parse_status, status_str, AlertSummary, LastFix, PositionEvent, StatusEvent,
+    StreamPayload,
 };
 use crate::store::{Applied, DomainError, StoreError};
 
