@@ -196,3 +196,27 @@ async fn test_garbage_from_a_wrong_clock_is_still_400_and_not_stored() {
         .assert_error(StatusCode::BAD_REQUEST, "unsupported_version");
     assert_eq!(count(&server, "alerts"), 0);
 }
+
+#[tokio::test]
+async fn test_the_openapi_document_describes_clock_suspect_as_optional() {
+    let server = TestServer::new();
+    let doc = server.send(get("/api/v1/openapi.json")).await;
+    assert_eq!(doc.status, StatusCode::OK);
+    let schema = &doc.json["components"]["schemas"]["AlertSummary"];
+    let field = &schema["properties"]["clock_suspect"];
+    assert_eq!(field["type"], "boolean", "{schema}");
+    assert!(
+        field["description"]
+            .as_str()
+            .is_some_and(|d| d.contains("received_at_ms")),
+        "{field}"
+    );
+    let required: Vec<&str> = schema["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(required.contains(&"received_at_ms"));
+    assert!(!required.contains(&"clock_suspect"), "{required:?}");
+}
