@@ -37,6 +37,11 @@ pub struct CoreConfig {
     pub position_batch_max: usize,
     /// How often the server status of open, delivered alerts is polled.
     pub status_poll_interval: Duration,
+    /// How far core's reading of the wall clock is shifted from the system
+    /// clock, in ms: 0 on a real phone. Tests and the simulator set it to
+    /// play a phone whose clock is wrong (2000-01-01, days ahead); an SOS
+    /// must get through all the same.
+    pub clock_offset_ms: i64,
 }
 
 impl CoreConfig {
@@ -62,6 +67,7 @@ impl CoreConfig {
             max_positions_per_alert: 2000,
             position_batch_max: 200,
             status_poll_interval: Duration::from_secs(5),
+            clock_offset_ms: 0,
         }
     }
 

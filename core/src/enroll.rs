@@ -4,7 +4,6 @@
 use auxilio_protocol::wire::PATH_ENROLL;
 use auxilio_protocol::{EnrollRequest, EnrollResponse, Profile, Validate, PROTOCOL_VERSION};
 
-use crate::clock::now_ms;
 use crate::delivery::http::Request;
 use crate::outbox::meta;
 use crate::state::{Account, Shared};
@@ -15,7 +14,7 @@ pub(crate) async fn enroll(
     code: &str,
     profile: Profile,
 ) -> Result<EnrollResponse, CoreError> {
-    let now = now_ms();
+    let now = shared.now_ms();
     let req = EnrollRequest {
         v: PROTOCOL_VERSION,
         code: code.trim().to_owned(),
@@ -60,7 +59,9 @@ pub(crate) async fn enroll(
 
 /// Keeps the profile without enrolling (delivery still waits for `enroll`).
 pub(crate) fn set_profile(shared: &Shared, profile: Profile) -> Result<(), CoreError> {
-    profile.validate(now_ms()).map_err(CoreError::Invalid)?;
+    profile
+        .validate(shared.now_ms())
+        .map_err(CoreError::Invalid)?;
     let stored = profile.clone();
     shared
         .db

@@ -2,10 +2,17 @@
 //!
 //! Order of preference: a fresh fix at least as accurate as `good_accuracy_m`
 //! (taken at once); when the deadline passes, the most accurate fresh fix;
-//! else the last known fix, labelled `last_known` with its original time;
-//! else the registered place, labelled `registered_place`. A fix is fresh
-//! when it came from a live provider (gps / network / fused) and is at most
-//! `fresh_max_age` old. (0, 0) and accuracy <= 0 never pass (`Fix::validate`).
+//! else the last fed fix, labelled `last_known` with its original time;
+//! else the registered place, labelled `registered_place`. (0, 0) and
+//! accuracy <= 0 never pass (`Fix::validate`).
+//!
+//! The phone's clock may be wrong (reset to 2000, days off, never set while
+//! offline), and a fix's time may come from another clock (the satellites'),
+//! so freshness is measured on the monotonic clock from the moment core was
+//! fed the fix ([`Fed`]), plus how old the fix already was then by the
+//! phone's clock. A fix stamped after the phone's clock (beyond the freshness
+//! window) proves the two clocks disagree: then only the monotonic time since
+//! it was fed counts. A wrong clock never stops an SOS from carrying a fix.
 
 use auxilio_protocol::{Fix, FixSource, Place, Validate};
 
@@ -13,6 +20,23 @@ use auxilio_protocol::{Fix, FixSource, Place, Validate};
 pub(crate) struct FixPolicy {
     pub good_accuracy_m: f64,
     pub fresh_max_age_ms: i64,
+}
+
+/// A last known fix older than this on the phone's clock loses to the
+/// registered place (it is used when there is no place: an old position is
+/// better than no SOS).
+pub(crate) const STALE_LAST_KNOWN_MS: i64 = 14 * 24 * 60 * 60 * 1000;
+
+/// A fix as core was fed it.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Fed {
+    pub fix: Fix,
+    /// Monotonic milliseconds (see [`crate::fixbook::FixBook::mono_ms`]) when
+    /// it was fed; `None` for a fix restored from disk at start, which is
+    /// never fresh.
+    pub fed_mono_ms: Option<i64>,
+    /// The phone's wall clock when it was fed.
+    pub clock_ms: i64,
 }
 
 /// What to do now.
@@ -26,27 +50,45 @@ pub(crate) enum Choice {
     Nothing,
 }
 
-/// A live provider's fix, valid now, and measured within `fresh_max_age` of
-/// the phone's clock (either way: a fix stamped far ahead of the clock is not
-/// known to be fresh either).
-pub(crate) fn is_fresh(fix: &Fix, now_ms: i64, policy: &FixPolicy) -> bool {
-    let age_ms = now_ms.saturating_sub(fix.fixed_at_ms);
-    matches!(
-        fix.source,
-        FixSource::Gps | FixSource::Network | FixSource::Fused
-    ) && fix.validate(now_ms).is_ok()
-        && (-policy.fresh_max_age_ms..=policy.fresh_max_age_ms).contains(&age_ms)
+/// How old the fix is at `now_mono_ms`, as far as core can tell: the
+/// monotonic time since it was fed, plus its age by the phone's clock when it
+/// was fed, unless the fix is stamped after that clock (then the clocks
+/// disagree and its stamp says nothing about its age). `None`: unknown.
+pub(crate) fn age_ms(fed: &Fed, now_mono_ms: i64, policy: &FixPolicy) -> Option<i64> {
+    let since_fed = now_mono_ms.saturating_sub(fed.fed_mono_ms?).max(0);
+    let age_at_feed = fed.clock_ms.saturating_sub(fed.fix.fixed_at_ms);
+    if age_at_feed < -policy.fresh_max_age_ms {
+        Some(since_fed)
+    } else {
+        Some(since_fed.saturating_add(age_at_feed.max(0)))
+    }
 }
 
-/// The most accurate of the fresh fixes (the newer one on a tie).
-fn best_fresh<'a>(fixes: &'a [Fix], now_ms: i64, policy: &FixPolicy) -> Option<&'a Fix> {
+/// Whether a fix passes the protocol's rules (none of which reads a clock).
+fn valid(fix: &Fix) -> bool {
+    fix.validate(0).is_ok()
+}
+
+/// A live provider's fix, valid, and at most `fresh_max_age` old.
+pub(crate) fn is_fresh(fed: &Fed, now_mono_ms: i64, policy: &FixPolicy) -> bool {
+    matches!(
+        fed.fix.source,
+        FixSource::Gps | FixSource::Network | FixSource::Fused
+    ) && valid(&fed.fix)
+        && age_ms(fed, now_mono_ms, policy).is_some_and(|age| age <= policy.fresh_max_age_ms)
+}
+
+/// The most accurate of the fresh fixes (the later fed one on a tie).
+fn best_fresh<'a>(fixes: &'a [Fed], now_mono_ms: i64, policy: &FixPolicy) -> Option<&'a Fed> {
     fixes
         .iter()
-        .filter(|f| is_fresh(f, now_ms, policy))
+        .filter(|f| is_fresh(f, now_mono_ms, policy))
         .min_by(|a, b| {
-            a.accuracy_m
-                .total_cmp(&b.accuracy_m)
-                .then(b.fixed_at_ms.cmp(&a.fixed_at_ms))
+            a.fix
+                .accuracy_m
+                .total_cmp(&b.fix.accuracy_m)
+                .then(b.fed_mono_ms.cmp(&a.fed_mono_ms))
+                .then(b.fix.fixed_at_ms.cmp(&a.fix.fixed_at_ms))
         })
 }
 
@@ -72,39 +114,44 @@ pub(crate) fn place_fix(place: &Place, now_ms: i64) -> Fix {
     }
 }
 
-/// Decides, at `now_ms`, from the fixes seen since the SOS began waiting
-/// (`recent`, any order), the last known fix, and the registered place.
+/// Decides, at `now_mono_ms` (phone clock `now_ms`), from the fixes fed since
+/// the SOS began waiting (`recent`, any order), the last known fix, and the
+/// registered place.
 pub(crate) fn choose(
-    recent: &[Fix],
-    last_known: Option<&Fix>,
+    recent: &[Fed],
+    last_known: Option<&Fed>,
     place: Option<&Place>,
-    now_ms: i64,
+    (now_mono_ms, now_ms): (i64, i64),
     deadline_passed: bool,
     policy: &FixPolicy,
 ) -> Choice {
-    let fresh = best_fresh(recent, now_ms, policy)
-        .or_else(|| last_known.filter(|f| is_fresh(f, now_ms, policy)));
+    let fresh = best_fresh(recent, now_mono_ms, policy)
+        .or_else(|| last_known.filter(|f| is_fresh(f, now_mono_ms, policy)));
     if let Some(f) = fresh {
-        if f.accuracy_m <= policy.good_accuracy_m || deadline_passed {
-            return Choice::Use(f.clone());
+        if f.fix.accuracy_m <= policy.good_accuracy_m || deadline_passed {
+            return Choice::Use(f.fix.clone());
         }
     }
     if !deadline_passed {
         return Choice::Wait;
     }
+    // The last fed fix: feeding order, not the stamps, which may come from
+    // different clocks.
     let newest_known = recent
         .iter()
         .chain(last_known)
-        .filter(|f| f.source != FixSource::RegisteredPlace)
-        .map(as_last_known)
-        .filter(|f| f.validate(now_ms).is_ok())
-        .max_by_key(|f| f.fixed_at_ms);
-    if let Some(f) = newest_known {
-        return Choice::Use(f);
-    }
-    match place.map(|p| place_fix(p, now_ms)) {
-        Some(f) if f.validate(now_ms).is_ok() => Choice::Use(f),
-        _ => Choice::Nothing,
+        .filter(|f| f.fix.source != FixSource::RegisteredPlace && valid(&f.fix))
+        .max_by_key(|f| (f.fed_mono_ms, f.fix.fixed_at_ms));
+    let place_fix = place.map(|p| place_fix(p, now_ms)).filter(valid);
+    match (newest_known, place_fix) {
+        (Some(known), Some(place))
+            if now_ms.saturating_sub(known.fix.fixed_at_ms) > STALE_LAST_KNOWN_MS =>
+        {
+            Choice::Use(place)
+        }
+        (Some(known), _) => Choice::Use(as_last_known(&known.fix)),
+        (None, Some(place)) => Choice::Use(place),
+        (None, None) => Choice::Nothing,
     }
 }
 

@@ -28,6 +28,20 @@ fn gps(t: i64, accuracy_m: f64) -> (i64, Fix) {
     (t, fix(T0 + t, accuracy_m, FixSource::Gps))
 }
 
+/// 2001-01-01T00:00:00Z, where cheap phones land after the battery dies.
+const CLOCK_2001_MS: i64 = 978_307_200_000;
+const DAY_MS: i64 = 24 * 3_600_000;
+
+/// Fed `t` ms after the SOS began (monotonic), when the phone clock read
+/// `clock0 + t`.
+fn fed_at(t: i64, clock0: i64, fix: Fix) -> Fed {
+    Fed {
+        fix,
+        fed_mono_ms: Some(t),
+        clock_ms: clock0 + t,
+    }
+}
+
 fn place() -> Place {
     Place {
         name: "Mercado La Hermelinda".into(),
@@ -51,7 +65,10 @@ enum Expect {
 
 struct Case {
     name: &'static str,
+    /// The phone's clock when the SOS began (`T0` when it is right).
+    clock0: i64,
     arrivals: Vec<(i64, Fix)>,
+    /// Fed just as the SOS began.
     last_known: Option<Fix>,
     place: Option<Place>,
     expect: Expect,
@@ -60,7 +77,8 @@ struct Case {
 /// Replays a case the way `raise_sos` waits: a decision at the start, at each
 /// arrival before the deadline, and once at the deadline.
 fn replay(case: &Case) -> Expect {
-    let mut recent: Vec<Fix> = Vec::new();
+    let last_known = case.last_known.clone().map(|f| fed_at(0, case.clock0, f));
+    let mut recent: Vec<Fed> = Vec::new();
     let mut moments: Vec<(i64, Option<&Fix>)> = vec![(0, None)];
     moments.extend(case.arrivals.iter().map(|(t, f)| (*t, Some(f))));
     for (t, arrival) in moments {
@@ -68,13 +86,13 @@ fn replay(case: &Case) -> Expect {
             break;
         }
         if let Some(f) = arrival {
-            recent.push(f.clone());
+            recent.push(fed_at(t, case.clock0, f.clone()));
         }
         match choose(
             &recent,
-            case.last_known.as_ref(),
+            last_known.as_ref(),
             case.place.as_ref(),
-            T0 + t,
+            (t, case.clock0 + t),
             false,
             &POLICY,
         ) {
@@ -85,9 +103,9 @@ fn replay(case: &Case) -> Expect {
     }
     match choose(
         &recent,
-        case.last_known.as_ref(),
+        last_known.as_ref(),
         case.place.as_ref(),
-        T0 + DEADLINE_MS,
+        (DEADLINE_MS, case.clock0 + DEADLINE_MS),
         true,
         &POLICY,
     ) {
@@ -111,6 +129,7 @@ fn cases() -> Vec<Case> {
     let old = T0 - 10 * 60_000;
     vec![
         Case {
+            clock0: T0,
             name: "a good fix at 2 s is taken at once",
             arrivals: vec![gps(500, 120.0), gps(2_000, 12.0), gps(3_000, 5.0)],
             last_known: None,
@@ -123,6 +142,7 @@ fn cases() -> Vec<Case> {
             },
         },
         Case {
+            clock0: T0,
             name: "exactly 50 m is good enough",
             arrivals: vec![gps(1_000, 50.0)],
             last_known: None,
@@ -135,6 +155,7 @@ fn cases() -> Vec<Case> {
             },
         },
         Case {
+            clock0: T0,
             name: "only poor fixes: the most accurate fresh one at the deadline",
             arrivals: vec![gps(1_000, 300.0), gps(3_000, 80.0), gps(6_000, 150.0)],
             last_known: Some(fix(old, 10.0, FixSource::Gps)),
@@ -147,6 +168,7 @@ fn cases() -> Vec<Case> {
             },
         },
         Case {
+            clock0: T0,
             name: "equal accuracy: the newer fix",
             arrivals: vec![gps(1_000, 90.0), gps(4_000, 90.0)],
             last_known: None,
@@ -159,6 +181,7 @@ fn cases() -> Vec<Case> {
             },
         },
         Case {
+            clock0: T0,
             name: "a network fix inside 50 m counts as good",
             arrivals: vec![(4_000, fix(T0 + 4_000, 40.0, FixSource::Network))],
             last_known: None,
@@ -171,6 +194,7 @@ fn cases() -> Vec<Case> {
             },
         },
         Case {
+            clock0: T0,
             name: "a fresh good last known fix (fed just before) is used at once",
             arrivals: vec![],
             last_known: Some(fix(T0 - 10_000, 20.0, FixSource::Fused)),
@@ -183,6 +207,7 @@ fn cases() -> Vec<Case> {
             },
         },
         Case {
+            clock0: T0,
             name: "no fresh fix: the last known one, with its original time",
             arrivals: vec![],
             last_known: Some(fix(old, 15.0, FixSource::Gps)),
@@ -195,6 +220,7 @@ fn cases() -> Vec<Case> {
             },
         },
         Case {
+            clock0: T0,
             name: "a fix that goes stale while waiting is not passed off as fresh",
             arrivals: vec![],
             last_known: Some(fix(T0 - 25_000, 100.0, FixSource::Gps)),
@@ -207,6 +233,7 @@ fn cases() -> Vec<Case> {
             },
         },
         Case {
+            clock0: T0,
             name: "an old fix delivered late by the platform is never fresh",
             arrivals: vec![(1_000, fix(T0 - 5 * 60_000, 5.0, FixSource::Gps))],
             last_known: None,
@@ -219,6 +246,7 @@ fn cases() -> Vec<Case> {
             },
         },
         Case {
+            clock0: T0,
             name: "nothing at all: the registered place",
             arrivals: vec![],
             last_known: None,
@@ -231,6 +259,7 @@ fn cases() -> Vec<Case> {
             },
         },
         Case {
+            clock0: T0,
             name: "(0, 0) and accuracy 0 are never chosen",
             arrivals: vec![
                 (
@@ -265,28 +294,104 @@ fn cases() -> Vec<Case> {
             },
         },
         Case {
-            name: "a fix from the future (beyond clock skew) is refused",
-            arrivals: vec![(1_000, fix(T0 + 2 * 24 * 3_600_000, 5.0, FixSource::Gps))],
+            clock0: T0,
+            name:
+                "a fix stamped two days after the phone clock: the clock is behind, the fix fresh",
+            arrivals: vec![(1_000, fix(T0 + 2 * DAY_MS, 5.0, FixSource::Gps))],
             last_known: None,
             place: None,
-            expect: Expect::Nothing,
+            expect: Expect::Use {
+                t: 1_000,
+                source: FixSource::Gps,
+                accuracy_m: 5.0,
+                fixed_at_ms: T0 + 2 * DAY_MS,
+            },
         },
         Case {
-            name: "a fix stamped an hour ahead of the phone clock is not fresh",
-            arrivals: vec![(1_000, fix(T0 + 3_600_000, 5.0, FixSource::Gps))],
+            clock0: CLOCK_2001_MS,
+            name: "the phone clock reads 2001, the fixes carry satellite time: fresh, at once",
+            arrivals: vec![gps(500, 120.0), gps(2_000, 12.0)],
+            last_known: None,
+            place: Some(place()),
+            expect: Expect::Use {
+                t: 2_000,
+                source: FixSource::Gps,
+                accuracy_m: 12.0,
+                fixed_at_ms: T0 + 2_000,
+            },
+        },
+        Case {
+            clock0: CLOCK_2001_MS,
+            name: "the phone clock reads 2001 and stamps the fixes too: fresh, at once",
+            arrivals: vec![(1_500, fix(CLOCK_2001_MS + 1_400, 8.0, FixSource::Fused))],
+            last_known: None,
+            place: None,
+            expect: Expect::Use {
+                t: 1_500,
+                source: FixSource::Fused,
+                accuracy_m: 8.0,
+                fixed_at_ms: CLOCK_2001_MS + 1_400,
+            },
+        },
+        Case {
+            clock0: CLOCK_2001_MS,
+            name:
+                "the phone clock reads 2001, a fix from an hour before on that clock is not fresh",
+            arrivals: vec![(1_000, fix(CLOCK_2001_MS - 3_600_000, 5.0, FixSource::Gps))],
             last_known: None,
             place: Some(place()),
             expect: Expect::Use {
                 t: DEADLINE_MS,
                 source: FixSource::LastKnown,
                 accuracy_m: 5.0,
-                fixed_at_ms: T0 + 3_600_000,
+                fixed_at_ms: CLOCK_2001_MS - 3_600_000,
             },
         },
         Case {
-            name: "a last known fix older than the protocol allows is skipped for the place",
+            clock0: CLOCK_2001_MS,
+            name: "the phone clock reads 2001 and nothing is fed: the place, on the phone's clock",
             arrivals: vec![],
-            last_known: Some(fix(T0 - 30 * 24 * 3_600_000, 5.0, FixSource::Gps)),
+            last_known: None,
+            place: Some(place()),
+            expect: Expect::Use {
+                t: DEADLINE_MS,
+                source: FixSource::RegisteredPlace,
+                accuracy_m: 80.0,
+                fixed_at_ms: CLOCK_2001_MS + DEADLINE_MS,
+            },
+        },
+        Case {
+            clock0: T0 + 2 * DAY_MS,
+            name:
+                "the phone clock runs two days ahead: the fix is kept as last known, never dropped",
+            arrivals: vec![gps(1_000, 6.0)],
+            last_known: None,
+            place: Some(place()),
+            expect: Expect::Use {
+                t: DEADLINE_MS,
+                source: FixSource::LastKnown,
+                accuracy_m: 6.0,
+                fixed_at_ms: T0 + 1_000,
+            },
+        },
+        Case {
+            clock0: T0,
+            name: "with no place, a last known fix of any age is better than no SOS",
+            arrivals: vec![],
+            last_known: Some(fix(T0 - 30 * DAY_MS, 5.0, FixSource::Gps)),
+            place: None,
+            expect: Expect::Use {
+                t: DEADLINE_MS,
+                source: FixSource::LastKnown,
+                accuracy_m: 5.0,
+                fixed_at_ms: T0 - 30 * DAY_MS,
+            },
+        },
+        Case {
+            clock0: T0,
+            name: "a last known fix older than two weeks loses to the registered place",
+            arrivals: vec![],
+            last_known: Some(fix(T0 - 30 * DAY_MS, 5.0, FixSource::Gps)),
             place: Some(place()),
             expect: Expect::Use {
                 t: DEADLINE_MS,
@@ -296,6 +401,7 @@ fn cases() -> Vec<Case> {
             },
         },
         Case {
+            clock0: T0,
             name: "nothing and no place: no position",
             arrivals: vec![gps(1_000, 0.0)],
             last_known: None,
@@ -315,24 +421,42 @@ fn fix_selection_over_recorded_sequences() {
 #[test]
 fn last_known_and_place_fixes_are_never_fresh() {
     let now = T0;
-    assert!(is_fresh(&fix(now, 5.0, FixSource::Gps), now, &POLICY));
-    assert!(!is_fresh(
-        &fix(now, 5.0, FixSource::LastKnown),
-        now,
-        &POLICY
-    ));
-    assert!(!is_fresh(
-        &fix(now, 5.0, FixSource::RegisteredPlace),
-        now,
-        &POLICY
-    ));
-    assert!(!is_fresh(
-        &fix(now - 30_001, 5.0, FixSource::Gps),
-        now,
-        &POLICY
-    ));
+    let fresh = |f: Fix| is_fresh(&fed_at(0, now, f), 0, &POLICY);
+    assert!(fresh(fix(now, 5.0, FixSource::Gps)));
+    assert!(!fresh(fix(now, 5.0, FixSource::LastKnown)));
+    assert!(!fresh(fix(now, 5.0, FixSource::RegisteredPlace)));
+    assert!(!fresh(fix(now - 30_001, 5.0, FixSource::Gps)));
     assert_eq!(
         as_last_known(&fix(now, 5.0, FixSource::Gps)).source,
         FixSource::LastKnown
     );
+}
+
+#[test]
+fn freshness_runs_on_the_monotonic_clock_not_the_phone_clock() {
+    // Fed at once from a clock 25 years behind: fresh for 30 s after it was
+    // fed, then stale, whatever the phone clock says meanwhile.
+    let f = Fed {
+        fix: fix(T0, 5.0, FixSource::Gps),
+        fed_mono_ms: Some(1_000),
+        clock_ms: CLOCK_2001_MS,
+    };
+    assert!(is_fresh(&f, 1_000, &POLICY));
+    assert!(is_fresh(&f, 31_000, &POLICY));
+    assert!(!is_fresh(&f, 31_001, &POLICY));
+    // A fix restored from disk at start is never fresh.
+    let restored = Fed {
+        fed_mono_ms: None,
+        ..f.clone()
+    };
+    assert!(!is_fresh(&restored, 1_000, &POLICY));
+    assert_eq!(age_ms(&restored, 1_000, &POLICY), None);
+    // On one clock, the age it already had when fed counts.
+    let aged = Fed {
+        fix: fix(T0 - 20_000, 5.0, FixSource::Gps),
+        fed_mono_ms: Some(0),
+        clock_ms: T0,
+    };
+    assert_eq!(age_ms(&aged, 5_000, &POLICY), Some(25_000));
+    assert!(!is_fresh(&aged, 10_001, &POLICY));
 }

@@ -42,7 +42,7 @@ use auxilio_protocol::limits::{MAX_BATCH, MAX_VERSION_CHARS};
 use auxilio_protocol::{ProtocolError, Validate};
 use tokio::sync::{broadcast, watch, Notify};
 
-use crate::clock::now_ms;
+use crate::clock::Clock;
 use crate::delivery::http::Http;
 use crate::fixbook::FixBook;
 use crate::outbox::{alerts, meta, queue, Db};
@@ -114,7 +114,7 @@ fn open_db(config: &CoreConfig) -> Result<Opened, CoreError> {
         .map_err(|e| CoreError::Io(format!("cannot create the data directory ({})", e.kind())))?;
     let db = Db::open(&config.data_dir.join("auxilio.db"))?;
     let (device_id, key) = identity::load_or_create(&db)?;
-    let now = now_ms();
+    let now = Clock::new(config.clock_offset_ms).now_ms();
     let recovered = db.write(|tx| {
         let n = queue::recover_in_flight(tx, now)?;
         queue::prune_delivered_positions(tx, now.saturating_sub(KEEP_DELIVERED_POSITIONS_MS))?;
@@ -175,6 +175,7 @@ impl Core {
         let opened = tokio::task::spawn_blocking(move || open_db(&cfg)).await??;
         let endpoints = config.endpoints();
         let enrolled = opened.account.enrollment.is_some();
+        let fresh_max_age_ms = i64::try_from(config.fresh_max_age.as_millis()).unwrap_or(i64::MAX);
         let shared = Arc::new(Shared {
             endpoint_keys: endpoints
                 .iter()
@@ -189,7 +190,7 @@ impl Core {
             key: opened.key,
             db: Arc::new(opened.db),
             events: broadcast::channel(EVENT_BUFFER).0,
-            fixes: FixBook::new(opened.last_fix),
+            fixes: FixBook::new(opened.last_fix, fresh_max_age_ms),
             account: RwLock::new(opened.account),
             enrolled: watch::channel(enrolled).0,
             outbox_version: watch::channel(0).0,
@@ -205,8 +206,10 @@ impl Core {
         }
         shared.spawn(status::run(shared.clone()));
         shared.spawn(checkpoints(shared.clone()));
+        let now = shared.now_ms();
         for alert in opened.resume {
-            sos::start_follow_up(&shared, alert.id, alert.created_at_ms, !alert.received);
+            let since = sos::since_raised(alert.created_at_ms, now);
+            sos::start_follow_up(&shared, alert.id, since, !alert.received);
         }
         Ok(Core { inner: shared })
     }
@@ -239,17 +242,21 @@ impl Core {
         self.inner.account().profile
     }
 
-    /// A fix from the platform. (0, 0), accuracy <= 0, bad times and
-    /// "registered place" fixes are refused.
+    /// A fix from the platform. (0, 0), accuracy <= 0, times that are no
+    /// clock reading (negative, after the year 9999) and "registered place"
+    /// fixes are refused. A time far from the phone's clock is not: either
+    /// clock may be wrong, and freshness is judged on the monotonic clock
+    /// from this call (see `fix.rs`).
     pub fn feed_fix(&self, fix: Fix) -> Result<(), CoreError> {
-        fix.validate(now_ms()).map_err(CoreError::InvalidFix)?;
+        let now = self.inner.now_ms();
+        fix.validate(now).map_err(CoreError::InvalidFix)?;
         if fix.source == FixSource::RegisteredPlace {
             return Err(CoreError::InvalidFix(ProtocolError::Invalid {
                 field: "source",
                 reason: "a registered place is not a measured fix",
             }));
         }
-        if self.inner.fixes.push(fix.clone()) {
+        if self.inner.fixes.push(fix.clone(), now) {
             self.inner
                 .db
                 .write(|tx| meta::put_json(tx, meta::LAST_FIX, &fix))?;

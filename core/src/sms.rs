@@ -7,7 +7,6 @@ use std::time::Duration;
 use auxilio_protocol::sms::{encode_sms, SmsAlert};
 use auxilio_protocol::{Alert, AlertId};
 
-use crate::clock::now_ms;
 use crate::model::SmsState;
 use crate::outbox::alerts;
 use crate::state::{stopped, Shared};
@@ -44,12 +43,14 @@ pub(crate) async fn fallback_now(shared: &Shared, alert_id: AlertId) -> Result<b
     Ok(true)
 }
 
-/// Waits until `sms_fallback_after` from the alert's creation, then falls back.
-pub(crate) async fn run(shared: Arc<Shared>, alert_id: AlertId, created_at_ms: i64) {
+/// Waits until `sms_fallback_after` from the alert's creation (`since_raised`
+/// ago), on the monotonic clock, then falls back.
+pub(crate) async fn run(shared: Arc<Shared>, alert_id: AlertId, since_raised: Duration) {
     let mut shutdown = shared.shutdown.subscribe();
-    let elapsed =
-        Duration::from_millis(u64::try_from(now_ms().saturating_sub(created_at_ms)).unwrap_or(0));
-    let wait = shared.config.sms_fallback_after.saturating_sub(elapsed);
+    let wait = shared
+        .config
+        .sms_fallback_after
+        .saturating_sub(since_raised);
     tokio::select! {
         _ = tokio::time::sleep(wait) => {}
         _ = stopped(&mut shutdown) => return,

@@ -2,6 +2,7 @@
 //! commit durably, then start the follow-up tasks.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use auxilio_protocol::limits::MAX_NOTE_CHARS;
 use auxilio_protocol::wire::{cancel_path, PATH_ALERTS};
@@ -9,7 +10,6 @@ use auxilio_protocol::{Alert, AlertId, Cancel, Fix, Place, Validate, PROTOCOL_VE
 use tokio::time::Instant;
 use uuid::Uuid;
 
-use crate::clock::now_ms;
 use crate::events::OutboxItemKind;
 use crate::fix::{choose, Choice};
 use crate::outbox::alerts::{self, NewAlert};
@@ -43,14 +43,8 @@ pub(crate) async fn wait_for_fix(shared: &Shared, place: Option<&Place>) -> Resu
         changes.borrow_and_update();
         let (recent, last_known) = shared.fixes.snapshot();
         let passed = Instant::now() >= deadline;
-        match choose(
-            &recent,
-            last_known.as_ref(),
-            place,
-            now_ms(),
-            passed,
-            &policy,
-        ) {
+        let now = (shared.fixes.mono_ms(), shared.now_ms());
+        match choose(&recent, last_known.as_ref(), place, now, passed, &policy) {
             Choice::Use(fix) => return Ok(fix),
             Choice::Nothing => return Err(CoreError::NoPosition),
             Choice::Wait => {}
@@ -70,7 +64,7 @@ pub(crate) async fn commit_alert(
     fix: Fix,
 ) -> Result<AlertId, CoreError> {
     let reporter = shared.account().reporter().ok_or(CoreError::NoProfile)?;
-    let now = now_ms();
+    let now = shared.now_ms();
     let alert = Alert {
         v: PROTOCOL_VERSION,
         id: Uuid::now_v7(),
@@ -126,22 +120,31 @@ pub(crate) async fn commit_alert(
         )
         .await?;
     shared.wake_all();
-    start_follow_up(shared, id, now, true);
+    start_follow_up(shared, id, Duration::ZERO, true);
     shared.queue_changed();
     Ok(id)
 }
 
-/// Starts tracking and, unless already received, the SMS fallback timer.
+/// Starts tracking and, unless already received, the SMS fallback timer,
+/// `since_raised` after the alert was raised. Both then run on the monotonic
+/// clock: a phone clock that jumps (NTP, a reset) moves neither.
 pub(crate) fn start_follow_up(
     shared: &Arc<Shared>,
     id: AlertId,
-    created_at_ms: i64,
+    since_raised: Duration,
     sms_timer: bool,
 ) {
-    shared.spawn(tracking::run(shared.clone(), id, created_at_ms));
+    shared.spawn(tracking::run(shared.clone(), id, since_raised));
     if sms_timer {
-        shared.spawn(sms::run(shared.clone(), id, created_at_ms));
+        shared.spawn(sms::run(shared.clone(), id, since_raised));
     }
+}
+
+/// How long ago an alert stored before a restart was raised, by the phone's
+/// clock (the only clock that survives a reboot): never negative, so a clock
+/// set back since gives the alert its full tracking and SMS wait.
+pub(crate) fn since_raised(created_at_ms: i64, now_ms: i64) -> Duration {
+    Duration::from_millis(u64::try_from(now_ms.saturating_sub(created_at_ms)).unwrap_or(0))
 }
 
 pub(crate) async fn raise(shared: &Arc<Shared>, req: SosRequest) -> Result<AlertId, CoreError> {
@@ -174,7 +177,7 @@ pub(crate) async fn cancel(
     if progress.status.is_some_and(|s| s.is_terminal()) {
         return Err(CoreError::AlertClosed);
     }
-    let now = now_ms();
+    let now = shared.now_ms();
     let cancel = Cancel {
         v: PROTOCOL_VERSION,
         alert_id,

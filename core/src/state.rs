@@ -75,6 +75,16 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    /// The phone's wall clock (see [`crate::clock`]).
+    pub(crate) fn clock(&self) -> crate::clock::Clock {
+        crate::clock::Clock::new(self.config.clock_offset_ms)
+    }
+
+    /// The phone's wall clock now, in Unix milliseconds (may be wrong).
+    pub(crate) fn now_ms(&self) -> i64 {
+        self.clock().now_ms()
+    }
+
     pub(crate) fn paused(
         &self,
     ) -> std::sync::MutexGuard<'_, std::collections::HashSet<auxilio_protocol::AlertId>> {

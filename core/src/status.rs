@@ -7,7 +7,6 @@ use std::time::Duration;
 use auxilio_protocol::wire::status_path;
 use auxilio_protocol::{AlertId, AlertStatus, AlertView};
 
-use crate::clock::now_ms;
 use crate::delivery::http::Request;
 use crate::outbox::alerts;
 use crate::state::{stopped, Shared};
@@ -85,7 +84,7 @@ pub(crate) async fn run(shared: Arc<Shared>) {
         if !*shared.enrolled.borrow() {
             continue;
         }
-        let since = now_ms().saturating_sub(FOLLOW_FOR_MS);
+        let since = shared.now_ms().saturating_sub(FOLLOW_FOR_MS);
         let ids = match shared.read(move |c| alerts::followed_since(c, since)).await {
             Ok(ids) => ids,
             Err(e) => {

@@ -1,16 +1,16 @@
 //! Tracking after an SOS: every `tracking_interval`, the newest fed fix (if
-//! it is newer than the last one queued) becomes a position update, until the
+//! it is not the last one queued) becomes a position update, until the
 //! alert is resolved or cancelled, or `tracking_max` has passed.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use auxilio_protocol::wire::PATH_POSITIONS;
-use auxilio_protocol::{AlertId, Fix, FixSource, PositionUpdate, Validate};
+use auxilio_protocol::{AlertId, FixSource, PositionUpdate, Validate};
 use tokio::time::{Instant, MissedTickBehavior};
 
-use crate::clock::now_ms;
 use crate::events::OutboxItemKind;
-use crate::fix::{as_last_known, is_fresh, FixPolicy};
+use crate::fix::{as_last_known, is_fresh, Fed, FixPolicy};
 use crate::outbox::alerts;
 use crate::outbox::queue::{self, NewMessage};
 use crate::state::{stopped, Shared};
@@ -24,25 +24,24 @@ pub(crate) fn policy(shared: &Shared) -> FixPolicy {
     }
 }
 
-/// Queues `fix` as the alert's next position update, unless it is not newer
-/// than the last one. Returns the sequence number used.
+/// Queues the fed fix as the alert's next position update, unless it is the
+/// one queued last (same time). Returns the sequence number used. Its label
+/// (fresh or `last_known`) is judged on the monotonic clock; its time is
+/// never compared with the phone's clock, which may be wrong.
 pub(crate) async fn queue_position(
     shared: &Arc<Shared>,
     alert_id: AlertId,
-    fix: Fix,
+    fed: Fed,
 ) -> Result<Option<u32>, CoreError> {
-    let now = now_ms();
+    let now = shared.now_ms();
     let policy = policy(shared);
-    // A fix stamped far ahead of the clock would hold back every later one
-    // (only newer fixes are queued), so it is not tracked.
-    let ahead = fix.fixed_at_ms > now.saturating_add(policy.fresh_max_age_ms);
-    if fix.source == FixSource::RegisteredPlace || ahead || fix.validate(now).is_err() {
+    if fed.fix.source == FixSource::RegisteredPlace || fed.fix.validate(now).is_err() {
         return Ok(None);
     }
-    let fix = if is_fresh(&fix, now, &policy) {
-        fix
+    let fix = if is_fresh(&fed, shared.fixes.mono_ms(), &policy) {
+        fed.fix
     } else {
-        as_last_known(&fix)
+        as_last_known(&fed.fix)
     };
     let keep = shared.config.max_positions_per_alert.max(1);
     let seq = shared
@@ -74,23 +73,19 @@ pub(crate) async fn queue_position(
 
 /// Runs for one alert until it closes, `tracking_max` passes, or shutdown;
 /// then forgets whether the person had paused it.
-pub(crate) async fn run(shared: Arc<Shared>, alert_id: AlertId, created_at_ms: i64) {
-    track(&shared, alert_id, created_at_ms).await;
+pub(crate) async fn run(shared: Arc<Shared>, alert_id: AlertId, since_raised: Duration) {
+    track(&shared, alert_id, since_raised).await;
     shared.paused().remove(&alert_id);
 }
 
-async fn track(shared: &Arc<Shared>, alert_id: AlertId, created_at_ms: i64) {
+async fn track(shared: &Arc<Shared>, alert_id: AlertId, since_raised: Duration) {
     let mut shutdown = shared.shutdown.subscribe();
-    let elapsed_ms = u64::try_from(now_ms().saturating_sub(created_at_ms)).unwrap_or(0);
-    let remaining = shared
-        .config
-        .tracking_max
-        .saturating_sub(std::time::Duration::from_millis(elapsed_ms));
+    let remaining = shared.config.tracking_max.saturating_sub(since_raised);
     let deadline = Instant::now() + remaining;
     let every = shared
         .config
         .tracking_interval
-        .max(std::time::Duration::from_millis(100));
+        .max(Duration::from_millis(100));
     let mut ticks = tokio::time::interval_at(Instant::now() + every, every);
     ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {

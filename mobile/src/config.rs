@@ -113,6 +113,8 @@ impl TryFrom<CoreConfig> for auxilio_core::CoreConfig {
             max_positions_per_alert: c.max_positions_per_alert,
             position_batch_max: usize::try_from(c.position_batch_max).unwrap_or(usize::MAX),
             status_poll_interval: duration(c.status_poll_interval_ms),
+            // A real phone's clock is read as it is, right or wrong.
+            clock_offset_ms: 0,
         })
     }
 }

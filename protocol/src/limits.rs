@@ -16,13 +16,12 @@ pub const MAX_NOTE_CHARS: usize = 500;
 pub const MAX_VERSION_CHARS: usize = 40;
 /// Enrollment codes.
 pub const MAX_CODE_CHARS: usize = 64;
-/// How far in the future a timestamp may be (clock skew), in ms. Generous on
-/// purpose: a phone whose clock runs an hour fast must still get its SOS
-/// through; only an absurd clock is refused.
-pub const MAX_FUTURE_SKEW_MS: i64 = 24 * 60 * 60 * 1000;
-/// How old an alert may be when it finally arrives (a phone offline for days), in ms.
-pub const MAX_AGE_MS: i64 = 14 * 24 * 60 * 60 * 1000;
 /// Accuracy worse than this is not a position, in metres.
 pub const MAX_ACCURACY_M: f64 = 50_000.0;
-/// Anything before 2024-01-01 is a broken clock, not a real time.
+/// 2024-01-01T00:00:00Z, the epoch of the SMS form's `created at`. A phone
+/// time before it is a wrong clock: accepted like any other time (see
+/// [`crate::validate`]), carried in the SMS form as this epoch.
 pub const MIN_TIMESTAMP_MS: i64 = 1_704_067_200_000;
+/// 9999-12-31T23:59:59.999Z, the latest time a `*_ms` field can hold; later
+/// values (and negative ones) are not a clock reading but garbage.
+pub const MAX_TIMESTAMP_MS: i64 = 253_402_300_799_999;

@@ -15,7 +15,7 @@
 //! | 33–36  | latitude       | `i32`, 1e-5 degrees (≈ 1.1 m), rounded             |
 //! | 37–40  | longitude      | `i32`, 1e-5 degrees, rounded                       |
 //! | 41–42  | accuracy       | `u16` metres, rounded up, at least 1               |
-//! | 43–46  | created at     | `u32` seconds since 2024-01-01T00:00:00Z           |
+//! | 43–46  | created at     | `u32` seconds since 2024-01-01T00:00:00Z, clamped  |
 //! | 47–48  | fix age        | `u16`: seconds if < 0x8000, else 0x8000 \| minutes |
 //! | 49     | flags          | kind << 5 \| source << 2 \| silent << 1 (bit 0 = 0) |
 //!
@@ -31,8 +31,8 @@ use uuid::Uuid;
 
 use crate::limits::MIN_TIMESTAMP_MS;
 use crate::{
-    check_coordinates, check_time, Alert, AlertKind, DeviceId, DeviceKey, Fix, FixSource,
-    ProtocolError, PublicKey, Validate,
+    check_coordinates, Alert, AlertKind, DeviceId, DeviceKey, Fix, FixSource, ProtocolError,
+    PublicKey, Validate,
 };
 
 /// What every SMS text starts with (the `1` is the layout version).
@@ -117,17 +117,14 @@ impl SmsAlert {
             lat_e5,
             lon_e5,
             accuracy_m,
-            created_at_s: alert.created_at_ms.div_euclid(1000),
+            created_at_s: alert
+                .created_at_ms
+                .div_euclid(1000)
+                .clamp(SMS_EPOCH_S, SMS_EPOCH_S + i64::from(u32::MAX)),
             fix_age_s,
             source: fix.source,
             silent: alert.silent,
         };
-        if sms.sms_seconds().is_none() {
-            return Err(ProtocolError::invalid(
-                "created_at_ms",
-                "outside the SMS form's range (2024 to 2160)",
-            ));
-        }
         sms.check().map_err(ProtocolError::BadSms)?;
         Ok(sms)
     }
@@ -248,16 +245,11 @@ impl SmsAlert {
 }
 
 impl Validate for SmsAlert {
-    /// The structural rules plus the time rules of a JSON alert: an SMS that
-    /// arrives weeks late, or from a phone whose clock is far ahead, is refused
-    /// like its JSON twin would be.
-    fn validate(&self, now_ms: i64) -> Result<(), ProtocolError> {
-        self.check().map_err(ProtocolError::BadSms)?;
-        check_time(
-            "created_at_ms",
-            self.created_at_s.saturating_mul(1000),
-            now_ms,
-        )
+    /// The structural rules. Like a JSON alert, an SMS is never refused for
+    /// its time: it may come late or from a phone whose clock is wrong; the
+    /// receiver keeps its own receive time.
+    fn validate(&self, _now_ms: i64) -> Result<(), ProtocolError> {
+        self.check().map_err(ProtocolError::BadSms)
     }
 }
 

@@ -11,7 +11,9 @@ use crate::{
     PROTOCOL_VERSION,
 };
 
-/// A message that can check itself against the current time (`now_ms`).
+/// A message that can check itself. `now_ms` is the checking side's clock;
+/// no rule of version 1 refuses a message for its times relative to it (see
+/// [`check_timestamp`]), it is kept so a rule that needs it stays possible.
 pub trait Validate {
     fn validate(&self, now_ms: i64) -> Result<(), ProtocolError>;
 }
@@ -81,19 +83,19 @@ fn check_version(v: u16) -> Result<(), ProtocolError> {
     }
 }
 
-/// A wall-clock time: after 2024, not far in the future, not absurdly old.
-pub fn check_time(field: &'static str, t_ms: i64, now_ms: i64) -> Result<(), ProtocolError> {
-    if t_ms < MIN_TIMESTAMP_MS {
+/// A time read from the phone's clock. The clock may be wrong by any amount
+/// (reset to 2000 or 1970 after the battery died, days ahead, never set while
+/// offline), so no time is refused for being too old, before 2024, in the
+/// future or far from another time: a wrong clock never makes an SOS invalid.
+/// The receiver keeps its own receive time and may flag the difference. Only
+/// what is no clock reading at all is refused: a negative value or one after
+/// the year 9999 ([`MAX_TIMESTAMP_MS`]).
+pub fn check_timestamp(field: &'static str, t_ms: i64) -> Result<(), ProtocolError> {
+    if !(0..=MAX_TIMESTAMP_MS).contains(&t_ms) {
         return Err(ProtocolError::invalid(
             field,
-            "before 2024: the clock is wrong",
+            "must be milliseconds since 1970 before the year 10000",
         ));
-    }
-    if t_ms > now_ms.saturating_add(MAX_FUTURE_SKEW_MS) {
-        return Err(ProtocolError::invalid(field, "in the future"));
-    }
-    if t_ms < now_ms.saturating_sub(MAX_AGE_MS) {
-        return Err(ProtocolError::invalid(field, "too old"));
     }
     Ok(())
 }
@@ -150,7 +152,7 @@ pub fn check_phone(field: &'static str, s: &str) -> Result<(), ProtocolError> {
 }
 
 impl Validate for Fix {
-    fn validate(&self, now_ms: i64) -> Result<(), ProtocolError> {
+    fn validate(&self, _now_ms: i64) -> Result<(), ProtocolError> {
         check_coordinates(self.lat, self.lon)?;
         check_positive("accuracy_m", self.accuracy_m, MAX_ACCURACY_M)?;
         if let Some(alt) = self.altitude_m {
@@ -170,7 +172,7 @@ impl Validate for Fix {
                 return Err(ProtocolError::invalid("heading_deg", "must be in [0, 360]"));
             }
         }
-        check_time("fixed_at_ms", self.fixed_at_ms, now_ms)
+        check_timestamp("fixed_at_ms", self.fixed_at_ms)
     }
 }
 
@@ -223,14 +225,12 @@ impl Validate for Alert {
         if self.device_id.is_nil() {
             return Err(ProtocolError::invalid("device_id", "must not be nil"));
         }
-        check_time("created_at_ms", self.created_at_ms, now_ms)?;
+        check_timestamp("created_at_ms", self.created_at_ms)?;
+        // No rule compares `fix.fixed_at_ms` with `created_at_ms`: the fix
+        // time often comes from the satellites (Android `Location.time`)
+        // while `created_at_ms` comes from the phone's clock, so the two are
+        // not on one clock and their difference proves nothing.
         self.fix.validate(now_ms)?;
-        if self.fix.fixed_at_ms > self.created_at_ms.saturating_add(MAX_FUTURE_SKEW_MS) {
-            return Err(ProtocolError::invalid(
-                "fix.fixed_at_ms",
-                "after the alert was created",
-            ));
-        }
         self.reporter.validate(now_ms)?;
         if matches!(self.battery_pct, Some(b) if b > 100) {
             return Err(ProtocolError::invalid("battery_pct", "must be in [0, 100]"));
@@ -272,7 +272,7 @@ impl Validate for PositionBatch {
 }
 
 impl Validate for Cancel {
-    fn validate(&self, now_ms: i64) -> Result<(), ProtocolError> {
+    fn validate(&self, _now_ms: i64) -> Result<(), ProtocolError> {
         check_version(self.v)?;
         if self.alert_id.get_version_num() != 7 {
             return Err(ProtocolError::invalid("alert_id", "must be a UUIDv7"));
@@ -280,7 +280,7 @@ impl Validate for Cancel {
         if self.device_id.is_nil() {
             return Err(ProtocolError::invalid("device_id", "must not be nil"));
         }
-        check_time("cancelled_at_ms", self.cancelled_at_ms, now_ms)?;
+        check_timestamp("cancelled_at_ms", self.cancelled_at_ms)?;
         check_opt_text("reason", &self.reason, MAX_NOTE_CHARS, Lines::Multi)
     }
 }

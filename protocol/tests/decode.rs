@@ -9,6 +9,25 @@ use common::*;
 use serde_json::json;
 
 #[test]
+fn test_decode_accepts_an_alert_from_a_phone_whose_clock_reads_2001() {
+    let mut a = alert();
+    a.created_at_ms = 978_307_200_000;
+    a.fix.fixed_at_ms = a.created_at_ms - 2_000;
+    let body = serde_json::to_vec(&a).unwrap();
+    assert_eq!(decode::<Alert>(&body, NOW_MS), Ok(a.clone()));
+    // Garbage is still garbage, whatever the clock.
+    a.fix.accuracy_m = 0.0;
+    let body = serde_json::to_vec(&a).unwrap();
+    assert!(matches!(
+        decode::<Alert>(&body, NOW_MS),
+        Err(ProtocolError::Invalid {
+            field: "accuracy_m",
+            ..
+        })
+    ));
+}
+
+#[test]
 fn test_decode_accepts_valid_json_of_every_message() {
     let a = alert();
     assert_eq!(

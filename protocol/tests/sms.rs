@@ -3,7 +3,7 @@
 
 mod common;
 
-use auxilio_protocol::limits::MAX_FUTURE_SKEW_MS;
+use auxilio_protocol::limits::MAX_TIMESTAMP_MS;
 use auxilio_protocol::sms::*;
 use auxilio_protocol::{AlertKind, FixSource, ProtocolError, Validate};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -173,15 +173,6 @@ fn test_from_alert_saturates_and_refuses_what_it_cannot_carry() {
         assert!(SmsAlert::from_alert(&a).is_err(), "{acc}");
     }
     let mut a = alert();
-    a.created_at_ms = 1_000;
-    assert!(matches!(
-        SmsAlert::from_alert(&a),
-        Err(ProtocolError::Invalid {
-            field: "created_at_ms",
-            ..
-        })
-    ));
-    let mut a = alert();
     a.id = v4(1);
     assert!(SmsAlert::from_alert(&a).is_err());
     let mut a = alert();
@@ -320,25 +311,45 @@ fn test_the_parser_refuses_signed_payloads_with_bad_fields() {
     let ok = parse_sms(&forge(|p| p[43..47].fill(0))).unwrap();
     assert_eq!(ok.alert.created_at_s, SMS_EPOCH_S);
     assert_eq!(ok.verify(&test_key().public_key()), Ok(()));
-    assert!(
-        ok.alert.validate(NOW_MS).is_err(),
-        "2024-01-01 is too old on 2025-06-15"
+    assert_eq!(
+        ok.alert.validate(NOW_MS),
+        Ok(()),
+        "an old time is a wrong clock, not a reason to refuse"
     );
 }
 
+/// 2001-01-01T00:00:00Z, where cheap phones land after the battery dies.
+const CLOCK_2001_MS: i64 = 978_307_200_000;
+
 #[test]
-fn test_sms_validate_applies_the_time_rules() {
+fn test_an_alert_from_a_wrong_clock_still_has_an_sms_form() {
+    for (created_at_ms, carried_s) in [
+        (CLOCK_2001_MS, SMS_EPOCH_S),
+        (0, SMS_EPOCH_S),
+        (
+            NOW_MS + 2 * 24 * 3_600_000,
+            (NOW_MS + 2 * 24 * 3_600_000) / 1000,
+        ),
+        (MAX_TIMESTAMP_MS, SMS_EPOCH_S + i64::from(u32::MAX)),
+    ] {
+        let mut a = alert();
+        a.created_at_ms = created_at_ms;
+        a.fix.fixed_at_ms = created_at_ms.saturating_sub(3_000);
+        let sms = SmsAlert::from_alert(&a).unwrap();
+        assert_eq!(sms.created_at_s, carried_s, "{created_at_ms}");
+        assert_eq!(sms.fix_age_s, 3, "the age is measured on the phone's clock");
+        let back = parse_sms(&encode_sms(&sms, &test_key()).unwrap()).unwrap();
+        assert_eq!(back.alert, sms);
+        assert_eq!(back.alert.validate(NOW_MS), Ok(()));
+    }
+}
+
+#[test]
+fn test_sms_validate_applies_the_structural_rules_not_the_clock() {
     let mut sms = SmsAlert::from_alert(&alert()).unwrap();
     assert_eq!(sms.validate(NOW_MS), Ok(()));
-    sms.created_at_s = (NOW_MS + MAX_FUTURE_SKEW_MS) / 1000 + 3_600;
-    assert!(matches!(
-        sms.validate(NOW_MS),
-        Err(ProtocolError::Invalid {
-            field: "created_at_ms",
-            ..
-        })
-    ));
-    sms.created_at_s = NOW_MS / 1000;
+    sms.created_at_s = NOW_MS / 1000 + 2 * 24 * 3_600;
+    assert_eq!(sms.validate(NOW_MS), Ok(()), "a clock two days ahead");
     sms.lat_e5 = 0;
     sms.lon_e5 = 0;
     assert!(matches!(

@@ -13,6 +13,7 @@ use crate::model::{StoredEvent, StreamPayload};
 pub struct Metrics {
     registry: Registry,
     alerts_received: Counter,
+    clock_suspect: Counter,
     commit_latency: Histogram,
     time_to_ack: Histogram,
     batch_size: Histogram,
@@ -34,6 +35,12 @@ impl Metrics {
             "alerts_received",
             "New alerts committed (retries not counted)",
             alerts_received.clone(),
+        );
+        let clock_suspect = Counter::default();
+        registry.register(
+            "alerts_clock_suspect",
+            "New alerts whose phone clock looked wrong (not in the creation-to-commit latency)",
+            clock_suspect.clone(),
         );
         // 1 ms .. ~9 h: from the phone's tap to the commit (includes offline time).
         let commit_latency = Histogram::new(exponential_buckets(0.001, 2.0, 25));
@@ -69,6 +76,7 @@ impl Metrics {
         Metrics {
             registry,
             alerts_received,
+            clock_suspect,
             commit_latency,
             time_to_ack,
             batch_size,
@@ -86,11 +94,21 @@ impl Metrics {
         match &event.payload {
             StreamPayload::Alert(a) => {
                 self.alerts_received.inc();
-                let ms = (a.received_at_ms - a.created_at_ms).max(0);
-                self.commit_latency.observe(ms as f64 / 1000.0);
+                // A wrong phone clock says nothing about how long delivery
+                // took: counted apart, never observed as a latency.
+                if a.clock_suspect {
+                    self.clock_suspect.inc();
+                } else {
+                    let ms = a.received_at_ms.saturating_sub(a.created_at_ms).max(0);
+                    self.commit_latency.observe(ms as f64 / 1000.0);
+                }
             }
             StreamPayload::Status(s) if s.view.status == AlertStatus::Acknowledged => {
-                let ms = (s.view.updated_at_ms - s.view.received_at_ms).max(0);
+                let ms = s
+                    .view
+                    .updated_at_ms
+                    .saturating_sub(s.view.received_at_ms)
+                    .max(0);
                 self.time_to_ack.observe(ms as f64 / 1000.0);
             }
             _ => {}

@@ -146,6 +146,21 @@ pub struct LastFix {
     pub fixed_at_ms: i64,
 }
 
+/// A phone time this far after the server's receive time is a clock that
+/// runs ahead: no alert is raised in the future.
+pub const CLOCK_AHEAD_SUSPECT_MS: i64 = 10 * 60 * 1000;
+/// A phone time this far before the server's receive time is a clock that was
+/// reset or never set (2000, 1970): a phone queues an alert while offline,
+/// but a shorter gap cannot be told apart from such a late delivery.
+pub const CLOCK_BEHIND_SUSPECT_MS: i64 = 14 * 24 * 60 * 60 * 1000;
+
+/// Whether an alert's phone time (`created_at_ms`) cannot be taken as when it
+/// was raised, judged against the server's receive time.
+pub fn clock_suspect(created_at_ms: i64, received_at_ms: i64) -> bool {
+    let ahead = created_at_ms.saturating_sub(received_at_ms);
+    !(-CLOCK_BEHIND_SUSPECT_MS..=CLOCK_AHEAD_SUSPECT_MS).contains(&ahead)
+}
+
 /// An alert as a console shows it: the pin, who, what, since when.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, ToSchema)]
 pub struct AlertSummary {
@@ -161,9 +176,17 @@ pub struct AlertSummary {
     #[schema(value_type = Option<String>)]
     pub outcome: Option<Outcome>,
     pub silent: bool,
+    /// The phone's clock when the alert was raised: may be wrong (see
+    /// `clock_suspect`); "since when" is `received_at_ms`.
     pub created_at_ms: i64,
+    /// The server's clock when the alert was first stored.
     pub received_at_ms: i64,
     pub updated_at_ms: i64,
+    /// Present (and true) when the phone's clock looks wrong: `created_at_ms`
+    /// is more than 10 minutes after `received_at_ms`, or more than 14 days
+    /// before it. The alert was accepted all the same; use `received_at_ms`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub clock_suspect: bool,
     /// The fix the alert was raised with (`source` says how fresh it was).
     #[schema(value_type = Object)]
     pub fix: Fix,

@@ -21,7 +21,13 @@ describe('fix refusal', () => {
     expect(refuseFix({ ...good, lon: Infinity })).toBe('not_a_number');
     expect(refuseFix({ ...good, lat: 91 })).toBe('out_of_range');
     expect(refuseFix({ ...good, accuracy_m: 60_000 })).toBe('accuracy_too_large');
-    expect(refuseFix({ ...good, fixed_at_ms: 1000 })).toBe('bad_time');
+    expect(refuseFix({ ...good, fixed_at_ms: -1 })).toBe('bad_time');
+    expect(refuseFix({ ...good, fixed_at_ms: 253_402_300_800_000 })).toBe('bad_time');
+  });
+  it('keeps a fix from a phone whose clock is wrong (2001, 1970, days ahead)', () => {
+    for (const t of [978_307_200_000, 1000, NOW + 2 * 86_400_000]) {
+      expect(refuseFix({ ...good, fixed_at_ms: t }), String(t)).toBeNull();
+    }
   });
   it('maps a browser position and refuses a browser (0, 0)', () => {
     const ok = fixFromBrowser({ coords: { latitude: -8.07, longitude: -79, accuracy: 20, speed: null, heading: NaN }, timestamp: NOW });

@@ -13,7 +13,6 @@ use rand::SeedableRng;
 
 use super::backoff;
 use super::http::{Failure, Reply, Request};
-use crate::clock::now_ms;
 use crate::events::OutboxItemKind;
 use crate::model::RowState;
 use crate::outbox::alerts;
@@ -109,9 +108,10 @@ pub(crate) async fn run(shared: Arc<Shared>, index: usize) {
             continue;
         }
         let batch_max = shared.config.position_batch_max;
+        let clock = shared.clock();
         let k = key.clone();
         let claim = match shared
-            .write(move |tx| queue::claim_next(tx, &k, batch_max, now_ms()))
+            .write(move |tx| queue::claim_next(tx, &k, batch_max, clock.now_ms()))
             .await
         {
             Ok(Some(claim)) => claim,
@@ -135,7 +135,7 @@ pub(crate) async fn run(shared: Arc<Shared>, index: usize) {
             if row.item == OutboxItemKind::Alert {
                 let id = row.alert_id;
                 match shared
-                    .write(move |tx| alerts::mark_sent(tx, id, now_ms()))
+                    .write(move |tx| alerts::mark_sent(tx, id, clock.now_ms()))
                     .await
                 {
                     Ok(true) => shared.emit(CoreEvent::Sent { alert_id: id }),
@@ -198,8 +198,9 @@ pub(crate) async fn run(shared: Arc<Shared>, index: usize) {
 /// Moves the claimed rows out of `in_flight`.
 async fn finish(shared: &Arc<Shared>, claim: &Claim, state: RowState, reason: Option<String>) {
     let ids = claim.row_ids();
+    let clock = shared.clock();
     let result = shared
-        .write(move |tx| queue::finish(tx, &ids, state, reason.as_deref(), now_ms()))
+        .write(move |tx| queue::finish(tx, &ids, state, reason.as_deref(), clock.now_ms()))
         .await;
     if let Err(e) = result {
         // The rows stay in flight; they are recovered at the next open.
@@ -214,11 +215,12 @@ async fn delivered(shared: &Arc<Shared>, primary: bool, claim: &Claim, reply: Re
         Claim::Positions(_) => None,
     };
     let ids = claim.row_ids();
+    let clock = shared.clock();
     let first_receipt = shared
         .write(move |tx| {
-            queue::finish(tx, &ids, RowState::Delivered, None, now_ms())?;
+            queue::finish(tx, &ids, RowState::Delivered, None, clock.now_ms())?;
             match alert_item {
-                Some((id, OutboxItemKind::Alert)) => alerts::mark_received(tx, id, now_ms()),
+                Some((id, OutboxItemKind::Alert)) => alerts::mark_received(tx, id, clock.now_ms()),
                 _ => Ok(false),
             }
         })
@@ -272,12 +274,13 @@ async fn wedge(shared: &Arc<Shared>, endpoint: &str, claim: &Claim, reason: Stri
         .collect();
     let endpoint = endpoint.to_owned();
     let r = reason.clone();
+    let clock = shared.clock();
     let dependents = shared
         .write(move |tx| {
-            queue::finish(tx, &ids, RowState::Wedged, Some(&r), now_ms())?;
+            queue::finish(tx, &ids, RowState::Wedged, Some(&r), clock.now_ms())?;
             let mut dependents = Vec::new();
             for id in alert_rows {
-                for kind in queue::wedge_dependents(tx, &endpoint, id, now_ms())? {
+                for kind in queue::wedge_dependents(tx, &endpoint, id, clock.now_ms())? {
                     dependents.push((id, kind));
                 }
             }

@@ -160,8 +160,10 @@ pub(crate) fn set_sms(
     Ok(n == 1)
 }
 
-/// Takes the next position sequence number if `fixed_at_ms` is newer than
-/// the last tracked fix; records both.
+/// Takes the next position sequence number if `fixed_at_ms` is not the
+/// last tracked fix's; records both. Not "newer": fixes from two clocks (the
+/// satellites' and a wrong phone clock) may go back, and one stamp far ahead
+/// must not hold back every later fix.
 pub(crate) fn next_seq(
     tx: &Transaction<'_>,
     id: AlertId,
@@ -170,7 +172,7 @@ pub(crate) fn next_seq(
     let seq: Option<u32> = tx
         .prepare_cached(
             "UPDATE alerts SET next_seq = next_seq + 1, last_tracked_fix_ms = ?2
-              WHERE id = ?1 AND last_tracked_fix_ms < ?2
+              WHERE id = ?1 AND last_tracked_fix_ms <> ?2
              RETURNING next_seq - 1",
         )?
         .query_row(params![id.to_string(), fixed_at_ms], |r| r.get(0))
@@ -218,12 +220,14 @@ pub(crate) fn open_since(conn: &Connection, since_ms: i64) -> Result<Vec<Progres
 }
 
 /// Received alerts whose server status is not final (cancelled here but not
-/// yet confirmed included), created at or after `since_ms`.
+/// yet confirmed included), created or received at or after `since_ms`: a
+/// phone clock set right between the two (2001 at the raise, the network
+/// time at the receipt) keeps the alert followed.
 pub(crate) fn followed_since(conn: &Connection, since_ms: i64) -> Result<Vec<AlertId>, CoreError> {
     let ids: Vec<String> = conn
         .prepare_cached(
             "SELECT id FROM alerts
-              WHERE created_at_ms >= ?1 AND received_at_ms IS NOT NULL
+              WHERE max(created_at_ms, received_at_ms) >= ?1 AND received_at_ms IS NOT NULL
                 AND (status IS NULL OR status NOT IN ('resolved', 'cancelled'))
               ORDER BY created_at_ms",
         )?

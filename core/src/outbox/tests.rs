@@ -31,15 +31,20 @@ fn endpoints(list: &[&str]) -> Vec<String> {
 }
 
 fn raise(db: &Db, on: &[&str]) -> Uuid {
+    raise_at(db, on, NOW)
+}
+
+/// An alert raised when the phone's clock read `clock_ms`.
+fn raise_at(db: &Db, on: &[&str], clock_ms: i64) -> Uuid {
     let id = Uuid::now_v7();
     let eps = endpoints(on);
     db.write(|tx| {
-        let f = fix(NOW);
+        let f = fix(clock_ms);
         alerts::insert(
             tx,
             &NewAlert {
                 id,
-                created_at_ms: NOW,
+                created_at_ms: clock_ms,
                 kind: AlertKind::Sos,
                 silent: false,
                 note: None,
@@ -162,6 +167,30 @@ fn test_a_fix_not_newer_than_the_last_tracked_is_not_queued() {
     assert_eq!(position(&db, id, NOW + 10, 10), Some(0));
     assert_eq!(position(&db, id, NOW + 10, 10), None);
     assert_eq!(position(&db, id, NOW + 20, 10), Some(1));
+}
+
+#[test]
+fn test_a_fix_stamped_before_the_last_tracked_one_is_still_queued() {
+    // Fixes from two clocks (the satellites', a wrong phone clock) may go
+    // back; only the very same fix is refused.
+    let db = Db::open_in_memory().unwrap();
+    let id = raise(&db, &[A]);
+    assert_eq!(position(&db, id, NOW + 10, 10), Some(0));
+    assert_eq!(position(&db, id, NOW - 86_400_000, 10), Some(1));
+    assert_eq!(position(&db, id, NOW - 86_400_000, 10), None);
+}
+
+#[test]
+fn test_an_alert_raised_on_a_2001_clock_is_followed_from_its_receipt() {
+    const CLOCK_2001_MS: i64 = 978_307_200_000;
+    let db = Db::open_in_memory().unwrap();
+    let id = raise_at(&db, &[A], CLOCK_2001_MS);
+    let since = NOW - 86_400_000;
+    let followed = |db: &Db| db.read(|c| alerts::followed_since(c, since)).unwrap();
+    assert!(followed(&db).is_empty(), "not received yet");
+    // The clock was set right (network time) before the receipt.
+    db.write(|tx| alerts::mark_received(tx, id, NOW)).unwrap();
+    assert_eq!(followed(&db), vec![id]);
 }
 
 #[test]

@@ -114,9 +114,10 @@ pub async fn me(Responder(account): Responder) -> Json<Account> {
 pub struct AlertsParams {
     /// Only alerts not yet resolved or cancelled (default true unless a time range is given).
     open: Option<bool>,
-    /// Created at or after (UTC ms).
+    /// Received by the server at or after (UTC ms, the server's clock: a
+    /// phone's clock may be wrong).
     from_ms: Option<i64>,
-    /// Created before (UTC ms).
+    /// Received by the server before (UTC ms).
     to_ms: Option<i64>,
     /// Alert kind (`asalto`, …).
     kind: Option<String>,

@@ -28,9 +28,13 @@ export interface AlertSummary {
   status: AlertStatus;
   outcome?: Outcome;
   silent: boolean;
+  /** The phone's clock when raised: may be wrong (see `clock_suspect`). */
   created_at_ms: number;
+  /** The server's clock when first stored: "since when". */
   received_at_ms: number;
   updated_at_ms: number;
+  /** Present (true) when the phone's clock looked wrong at ingest. */
+  clock_suspect?: boolean;
   /** The fix the alert was raised with (`source` says how fresh it was). */
   fix: Fix;
   /** The newest known position. */

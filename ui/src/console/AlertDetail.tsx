@@ -4,6 +4,7 @@ import { ApiError } from '../api/http';
 import { alertDetail, nearestUnits, transition, type TransitionBody } from '../api/responder';
 import { OUTCOMES, type Outcome } from '../api/types';
 import { formatAge, formatDistance, formatTime, t, type MessageKey } from '../i18n';
+import { fixAgeMs, showClockNote, sinceReceivedMs } from '../logic/alert-time';
 import type { TrackPoint } from '../logic/console-state';
 
 interface Props {
@@ -23,6 +24,7 @@ export function AlertDetail({ alert: a, track, now, onClose, onTrack, onAcked }:
   const [outcome, setOutcome] = useState<Outcome>('attended');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const fixAge = fixAgeMs(a, now);
 
   // Reload history and track whenever the alert changes on the server.
   useEffect(() => {
@@ -107,18 +109,33 @@ export function AlertDetail({ alert: a, track, now, onClose, onTrack, onAcked }:
         )}
         <dt>{t('detail.fix')}</dt>
         <dd data-testid="detail-fix">
-          {t('detail.fix.value', {
-            source: t(`source.${a.fix.source}` as MessageKey),
-            acc: formatDistance(a.last.accuracy_m),
-            age: formatAge(now - a.last.fixed_at_ms),
-          })}
+          {fixAge === null
+            ? t('detail.fix.value_noage', {
+                source: t(`source.${a.fix.source}` as MessageKey),
+                acc: formatDistance(a.last.accuracy_m),
+              })
+            : t('detail.fix.value', {
+                source: t(`source.${a.fix.source}` as MessageKey),
+                acc: formatDistance(a.last.accuracy_m),
+                age: formatAge(fixAge),
+              })}
           <br />
           <small>
             {a.last.lat.toFixed(5)}, {a.last.lon.toFixed(5)}
           </small>
         </dd>
         <dt>{t('detail.received')}</dt>
-        <dd>{formatTime(a.received_at_ms)} ({formatAge(now - a.received_at_ms)})</dd>
+        <dd>
+          {formatTime(a.received_at_ms)} ({formatAge(sinceReceivedMs(a, now))})
+          {showClockNote(a) && (
+            <>
+              <br />
+              <small class="clock-note" data-testid="clock-note">
+                {t('console.clock_suspect')}
+              </small>
+            </>
+          )}
+        </dd>
         {a.unit_name && (
           <>
             <dt>{t('detail.unit')}</dt>

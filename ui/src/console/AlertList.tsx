@@ -1,6 +1,7 @@
 import type { AlertSummary } from '../api/console-types';
 import type { AlertId } from '../api/types';
 import { formatAge, t, type MessageKey } from '../i18n';
+import { showClockNote, sinceReceivedMs } from '../logic/alert-time';
 import { KIND_COLOR, KIND_GLYPH } from './look';
 
 interface Props {
@@ -31,10 +32,15 @@ export function AlertList({ alerts, selected, onSelect, now }: Props) {
               <strong>{t(`kind.${a.kind}` as MessageKey)}</strong>
               {a.silent && <span class="tag silent"> {t('console.silent')}</span>}
               <span class="ai-who">{a.reporter.display_name}{a.organization ? ` · ${a.organization}` : ''}</span>
+              {showClockNote(a) && (
+                <small class="clock-note" data-testid="clock-note">
+                  {t('console.clock_suspect')}
+                </small>
+              )}
             </span>
             <span class="ai-side">
               <span class={`badge status-${a.status}`}>{t(`status.${a.status}` as MessageKey)}</span>
-              <span class="ai-age">{formatAge(now - a.received_at_ms)}</span>
+              <span class="ai-age">{formatAge(sinceReceivedMs(a, now))}</span>
             </span>
           </button>
         </li>

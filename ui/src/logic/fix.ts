@@ -3,8 +3,13 @@ import { FIX_SOURCES } from '../api/types';
 
 /** Accuracy worse than this is not a position (protocol limits.rs MAX_ACCURACY_M). */
 export const MAX_ACCURACY_M = 50_000;
-/** Before 2024-01-01 is a broken clock (limits.rs MIN_TIMESTAMP_MS). */
-export const MIN_TIMESTAMP_MS = 1_704_067_200_000;
+/**
+ * The latest time a `*_ms` field can hold (limits.rs MAX_TIMESTAMP_MS). A time
+ * far from now is a wrong clock, which never stops an SOS (PROTOCOL.md "Times
+ * and wrong clocks"); only a negative time or one after the year 9999 is
+ * no clock reading at all.
+ */
+export const MAX_TIMESTAMP_MS = 253_402_300_799_999;
 /** Older than this a fix is not "fresh" (core fresh_max_age). */
 export const FRESH_MAX_AGE_MS = 30_000;
 
@@ -30,7 +35,7 @@ export function refuseFix(f: Pick<Fix, 'lat' | 'lon' | 'accuracy_m' | 'fixed_at_
   if (lat === 0 && lon === 0) return 'null_island';
   if (accuracy_m <= 0) return 'no_accuracy';
   if (accuracy_m > MAX_ACCURACY_M) return 'accuracy_too_large';
-  if (fixed_at_ms < MIN_TIMESTAMP_MS) return 'bad_time';
+  if (fixed_at_ms < 0 || fixed_at_ms > MAX_TIMESTAMP_MS) return 'bad_time';
   return null;
 }
 

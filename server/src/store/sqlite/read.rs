@@ -90,11 +90,11 @@ pub(super) fn alerts(conn: &Connection, q: &AlertQuery) -> Result<AlertList, Sto
     }
     if let Some(from) = q.from_ms {
         args.push(Value::Integer(from));
-        sql.push_str(&format!(" AND a.created_at_ms >= ?{}", args.len()));
+        sql.push_str(&format!(" AND a.received_at_ms >= ?{}", args.len()));
     }
     if let Some(to) = q.to_ms {
         args.push(Value::Integer(to));
-        sql.push_str(&format!(" AND a.created_at_ms < ?{}", args.len()));
+        sql.push_str(&format!(" AND a.received_at_ms < ?{}", args.len()));
     }
     if let Some(kind) = q.kind {
         args.push(Value::Text(kind.as_str().to_string()));
@@ -102,7 +102,7 @@ pub(super) fn alerts(conn: &Connection, q: &AlertQuery) -> Result<AlertList, Sto
     }
     args.push(Value::Integer(i64::try_from(q.limit).unwrap_or(i64::MAX)));
     sql.push_str(&format!(
-        " ORDER BY a.created_at_ms DESC LIMIT ?{}",
+        " ORDER BY a.received_at_ms DESC, a.rowid DESC LIMIT ?{}",
         args.len()
     ));
     let alerts = {

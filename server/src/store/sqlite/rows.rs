@@ -5,7 +5,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::distance::haversine_m;
 use crate::model::{
-    parse_kind, parse_outcome, parse_status, Agency, AlertSummary, LastFix, UnitView,
+    clock_suspect, parse_kind, parse_outcome, parse_status, Agency, AlertSummary, LastFix, UnitView,
 };
 use crate::store::StoreError;
 
@@ -70,6 +70,8 @@ pub(super) fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<AlertSummary> 
     let fix: Fix = json_col(row, 9)?;
     let reporter: Reporter = json_col(row, 14)?;
     let battery: Option<i64> = row.get(17)?;
+    let created_at_ms: i64 = row.get(6)?;
+    let received_at_ms: i64 = row.get(7)?;
     Ok(AlertSummary {
         id: uuid_col(row, 0)?,
         device_id: uuid_col(row, 1)?,
@@ -77,8 +79,9 @@ pub(super) fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<AlertSummary> 
         status: parse_col(row, 3, parse_status)?,
         outcome: opt_parse_col(row, 4, parse_outcome)?,
         silent: row.get(5)?,
-        created_at_ms: row.get(6)?,
-        received_at_ms: row.get(7)?,
+        created_at_ms,
+        received_at_ms,
+        clock_suspect: clock_suspect(created_at_ms, received_at_ms),
         updated_at_ms: row.get(8)?,
         fix,
         last: LastFix {

@@ -12,7 +12,8 @@ use super::rows;
 use super::write::{CmdError, CmdResult, Ctx};
 use crate::lifecycle::{self, By};
 use crate::model::{
-    parse_status, status_str, AlertSummary, LastFix, PositionEvent, StatusEvent, StreamPayload,
+    clock_suspect, parse_status, status_str, AlertSummary, LastFix, PositionEvent, StatusEvent,
+    StreamPayload,
 };
 use crate::store::{Applied, DomainError, StoreError};
 
@@ -125,6 +126,7 @@ pub(super) fn ingest_alert(
         silent: alert.silent,
         created_at_ms: alert.created_at_ms,
         received_at_ms: ctx.now_ms,
+        clock_suspect: clock_suspect(alert.created_at_ms, ctx.now_ms),
         updated_at_ms: ctx.now_ms,
         last: LastFix {
             lat: alert.fix.lat,
