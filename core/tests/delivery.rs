@@ -183,6 +183,11 @@ async fn test_offline_positions_wait_for_enrollment_then_go_after_the_alert_in_b
         server.seen().alerts.is_empty(),
         "nothing is sent before enrollment"
     );
+    // Tracking goes on while the queue drains, so pause it and let a tick
+    // already past the pause check land first: the server must then see
+    // exactly the ten queued now (a tick landing mid-drain made it eleven).
+    core.stop_tracking(id);
+    queue_settles(&core).await;
 
     core.enroll("EP-2024", profile()).await.unwrap();
     drained(&core).await;
@@ -419,4 +424,29 @@ async fn test_every_endpoint_gets_the_alert() {
     drained(&core).await;
     assert!(pnp.seen().alerts.contains_key(&id));
     core.shutdown().await;
+}
+
+/// Waits until the queued positions stop changing for two tracking ticks.
+async fn queue_settles(core: &Core) {
+    let queued = || {
+        core.pending()
+            .unwrap()
+            .into_iter()
+            .filter(|p| p.item == OutboxItemKind::Position)
+            .collect::<Vec<_>>()
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    let mut before = queued();
+    loop {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let now = queued();
+        if now == before {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the queue kept changing"
+        );
+        before = now;
+    }
 }
