@@ -242,6 +242,9 @@ pub struct StatusEvent {
     pub view: AlertView,
     /// `account:<id>`, `device` or `system`.
     pub actor: String,
+    /// The unit the alert is assigned to, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_id: Option<i64>,
 }
 
 /// What the live stream carries; the SSE `event:` is the variant name.

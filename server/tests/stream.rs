@@ -108,3 +108,118 @@ async fn test_a_commit_of_several_alerts_reaches_a_console_as_one_chunk_in_commi
     let sent: Vec<String> = alerts.iter().map(|a| a.id.to_string()).collect();
     assert_eq!(ids, sent, "all three in one chunk, in commit order");
 }
+
+/// Reads SSE blocks from `body` until `done` says so; returns (event, data) pairs.
+async fn read_until(
+    body: &mut axum::body::BodyDataStream,
+    done: impl Fn(&[(String, serde_json::Value)]) -> bool,
+) -> Vec<(String, serde_json::Value)> {
+    use futures::StreamExt;
+    let mut text = String::new();
+    let mut seen = Vec::new();
+    while !done(&seen) {
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(5), body.next())
+            .await
+            .expect("the stream went quiet")
+            .unwrap()
+            .unwrap();
+        text.push_str(std::str::from_utf8(&chunk).unwrap());
+        while let Some(end) = text.find("\n\n") {
+            let block: String = text.drain(..end + 2).collect();
+            let event = block.lines().find_map(|l| l.strip_prefix("event: "));
+            let data = block.lines().find_map(|l| l.strip_prefix("data: "));
+            if let (Some(event), Some(data)) = (event, data) {
+                seen.push((event.to_string(), serde_json::from_str(data).unwrap()));
+            }
+        }
+    }
+    seen
+}
+
+#[tokio::test]
+async fn test_a_patrol_unit_sees_only_its_own_unit_and_the_alerts_it_was_sent_to() {
+    let server = TestServer::new();
+    let phone = server.phone().await;
+    let op = server.login("central").await;
+    let unit = server.login("serenazgo01").await;
+    let unit_resp = oneshot(&server, authed(get("/api/v1/stream"), &unit)).await;
+    assert_eq!(unit_resp.status(), StatusCode::OK);
+    let mut unit_body = unit_resp.into_body().into_data_stream();
+    let op_resp = oneshot(&server, authed(get("/api/v1/stream"), &op)).await;
+    let mut op_body = op_resp.into_body().into_data_stream();
+
+    // Two alerts; the central sends this unit to the second one only.
+    let other = server.raise(&phone).await;
+    let mine = server.raise(&phone).await;
+    for (to, extra) in [
+        ("acknowledged", serde_json::json!({})),
+        ("dispatched", serde_json::json!({"unit_id": server.unit_id})),
+    ] {
+        let mut body = serde_json::json!({ "to": to });
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        let path = format!("/api/v1/alerts/{mine}/transition");
+        let resp = oneshot(&server, authed(json_request("POST", &path, &body), &op)).await;
+        assert_eq!(resp.status(), StatusCode::OK, "{to}");
+    }
+    let path = format!("/api/v1/alerts/{other}/transition");
+    let body = serde_json::json!({"to": "acknowledged"});
+    let resp = oneshot(&server, authed(json_request("POST", &path, &body), &op)).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    // The last event: the central resolves the unit's alert.
+    let path = format!("/api/v1/alerts/{mine}/transition");
+    let body = serde_json::json!({"to": "resolved", "outcome": "attended"});
+    let resp = oneshot(&server, authed(json_request("POST", &path, &body), &op)).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+
+    let resolved = |seen: &[(String, serde_json::Value)]| {
+        seen.iter()
+            .any(|(e, d)| e == "status" && d["view"]["status"] == "resolved")
+    };
+    let on_unit = read_until(&mut unit_body, resolved).await;
+    let on_console = read_until(&mut op_body, resolved).await;
+    let about = |seen: &[(String, serde_json::Value)], id: uuid::Uuid| {
+        let id = id.to_string();
+        seen.iter()
+            .filter(|(_, d)| d["alert_id"] == id.as_str() || d["id"] == id.as_str())
+            .count()
+    };
+    assert!(
+        about(&on_console, other) >= 2,
+        "the central sees every alert"
+    );
+    assert_eq!(about(&on_unit, other), 0, "{on_unit:?}");
+    let statuses: Vec<&str> = on_unit
+        .iter()
+        .filter(|(e, _)| e == "status")
+        .map(|(_, d)| d["view"]["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["dispatched", "resolved"], "{on_unit:?}");
+    assert!(
+        on_unit
+            .iter()
+            .filter(|(e, _)| e == "unit")
+            .all(|(_, d)| d["id"] == server.unit_id),
+        "only its own unit"
+    );
+    assert!(
+        on_unit.iter().all(|(e, _)| e != "alert"),
+        "no new alert reaches a unit before it is sent"
+    );
+
+    // The list: the unit sees its own (now closed) alert in a range, not the other.
+    let resp = oneshot(
+        &server,
+        authed(get("/api/v1/alerts?open=false&from_ms=0"), &unit),
+    )
+    .await;
+    let list = Response::read(resp).await;
+    let ids: Vec<&str> = list.json["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [mine.to_string().as_str()]);
+}

@@ -186,6 +186,7 @@ fn test_no_zero_position_or_zero_accuracy_becomes_an_alert() {
             to_ms: None,
             kind: None,
             open_only: false,
+            unit_id: None,
             limit: 10,
         })
     }))

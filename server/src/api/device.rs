@@ -253,6 +253,7 @@ mod tests {
             alert_id: id,
             view,
             actor: "system".into(),
+            unit_id: None,
         });
         let data = payload.data_json().unwrap();
         StoredEvent::new(event_id, event_id, payload, &data)

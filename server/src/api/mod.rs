@@ -4,6 +4,7 @@
 pub mod device;
 pub mod openapi;
 pub mod responder;
+pub mod scope;
 pub mod stream;
 
 use auxilio_protocol::wire::{PATH_ALERTS, PATH_ENROLL, PATH_POSITIONS};

@@ -130,7 +130,7 @@ pub struct AlertsParams {
     responses((status = 200, body = AlertList), (status = 400), (status = 401)))]
 pub async fn list_alerts(
     State(state): State<AppState>,
-    _who: Responder,
+    Responder(who): Responder,
     AppQuery(p): AppQuery<AlertsParams>,
 ) -> Result<Json<AlertList>, AppError> {
     let kind = match p.kind.as_deref() {
@@ -145,6 +145,8 @@ pub async fn list_alerts(
         to_ms: p.to_ms,
         kind,
         open_only: p.open.unwrap_or(!ranged),
+        // A patrol unit sees only what it was sent to (crate::api::scope).
+        unit_id: crate::api::scope::Scope::of(&who).unit_id(),
         limit: p.limit.unwrap_or(200).clamp(1, 1000),
     };
     Ok(Json(state.read(move |s| s.alerts(&query)).await?))

@@ -7,6 +7,7 @@
 //! the store is read, and live events with an id already sent are skipped,
 //! so the switch-over has neither a gap nor a duplicate. A subscriber that
 //! falls behind the broadcast buffer goes back to reading the store.
+//! A patrol unit gets only its own part of the feed ([`Scope`]).
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -19,12 +20,14 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tokio::sync::broadcast;
 
+use crate::api::scope::Scope;
 use crate::auth::Responder;
-use crate::committed::{self, Committed};
+use crate::committed::Committed;
 use crate::error::AppError;
 use crate::extract::AppQuery;
 use crate::metrics::Metrics;
 use crate::state::AppState;
+use crate::store::AlertQuery;
 
 /// A comment is sent after this long without events, so proxies keep the line open.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
@@ -60,6 +63,8 @@ struct Feed {
     last: i64,
     /// Still reading the store (the last page was full).
     catching_up: bool,
+    /// Everything, or one patrol unit's own.
+    scope: Scope,
     _guard: SubscriberGuard,
 }
 
@@ -76,17 +81,22 @@ impl Feed {
                     .await
                     .ok()?;
                 self.catching_up = page.len() == PAGE;
-                if let Some(newest) = page.last() {
-                    self.last = newest.id;
-                    return Some(committed::concat(&page));
+                let Some(newest) = page.last().map(|e| e.id) else {
+                    continue;
+                };
+                let frames = self.scope.page_frames(&page, self.last);
+                self.last = newest;
+                if frames.is_some() {
+                    return frames;
                 }
                 continue;
             }
             match self.rx.recv().await {
                 Ok(commit) => {
-                    if let Some(frames) = commit.frames_after(self.last) {
-                        self.last = commit.last_id();
-                        return Some(frames);
+                    let frames = self.scope.commit_frames(&commit, self.last);
+                    self.last = self.last.max(commit.last_id());
+                    if frames.is_some() {
+                        return frames;
                     }
                 }
                 Err(broadcast::error::RecvError::Lagged(_)) => {
@@ -104,7 +114,7 @@ impl Feed {
     responses((status = 200, description = "text/event-stream; events `alert`, `position`, `status`, `unit`; data as in StreamPayload"), (status = 401)))]
 pub async fn stream(
     State(state): State<AppState>,
-    Responder(_account): Responder,
+    Responder(account): Responder,
     headers: HeaderMap,
     AppQuery(params): AppQuery<StreamParams>,
 ) -> Result<Response, AppError> {
@@ -122,12 +132,26 @@ pub async fn stream(
         // `GET /api/v1/alerts`, whose `last_event_id` it may pass as `after`.
         None => state.read(|s| s.last_event_id()).await?,
     };
+    let mut scope = Scope::of(&account);
+    if let Some(unit_id) = scope.unit_id() {
+        let query = AlertQuery {
+            from_ms: None,
+            to_ms: None,
+            kind: None,
+            open_only: true,
+            unit_id: Some(unit_id),
+            limit: 1000,
+        };
+        let open = state.read(move |s| s.alerts(&query)).await?;
+        scope = scope.with_assigned(open.alerts.into_iter().map(|a| a.id));
+    }
     let guard = SubscriberGuard::new(state.metrics.clone());
     let feed = Feed {
         state,
         rx,
         last,
         catching_up: true,
+        scope,
         _guard: guard,
     };
     // A commit's frames are shared (not re-encoded) by every subscriber, and

@@ -222,6 +222,8 @@ pub struct AlertQuery {
     pub to_ms: Option<i64>,
     pub kind: Option<AlertKind>,
     pub open_only: bool,
+    /// Only the alerts assigned to this unit (what a `unit` account sees).
+    pub unit_id: Option<i64>,
     pub limit: usize,
 }
 

@@ -100,6 +100,10 @@ pub(super) fn alerts(conn: &Connection, q: &AlertQuery) -> Result<AlertList, Sto
         args.push(Value::Text(kind.as_str().to_string()));
         sql.push_str(&format!(" AND a.kind = ?{}", args.len()));
     }
+    if let Some(unit) = q.unit_id {
+        args.push(Value::Integer(unit));
+        sql.push_str(&format!(" AND a.unit_id = ?{}", args.len()));
+    }
     args.push(Value::Integer(i64::try_from(q.limit).unwrap_or(i64::MAX)));
     sql.push_str(&format!(
         " ORDER BY a.received_at_ms DESC, a.rowid DESC LIMIT ?{}",

@@ -256,6 +256,7 @@ pub(super) fn cancel(ctx: &mut Ctx<'_>, device_id: DeviceId, cancel: Cancel) -> 
         alert_id: cancel.alert_id,
         view: view.clone(),
         actor: "device".to_string(),
+        unit_id,
     }))?;
     Ok(Applied::View(view))
 }

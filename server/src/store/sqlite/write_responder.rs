@@ -128,10 +128,15 @@ pub(super) fn transition(
         detail.as_deref(),
     )?;
     let view = view(ctx, req.alert_id)?;
+    let unit_id = ctx
+        .conn
+        .prepare_cached("SELECT unit_id FROM alerts WHERE id = ?1")?
+        .query_row(params![id], |r| r.get(0))?;
     ctx.emit(StreamPayload::Status(StatusEvent {
         alert_id: req.alert_id,
         view: view.clone(),
         actor: actor_label,
+        unit_id,
     }))?;
     Ok(Applied::View(view))
 }
@@ -176,6 +181,7 @@ pub(super) fn unit_report(
                 alert_id,
                 view,
                 actor: format!("account:{}", actor.id),
+                unit_id: Some(unit_id),
             }))?;
         }
     }
