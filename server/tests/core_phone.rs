@@ -8,8 +8,6 @@ use std::time::Duration;
 
 use auxilio_core::{Core, CoreConfig, CoreEvent, SosRequest};
 use auxilio_protocol::{now_ms, AlertKind, Fix, FixSource};
-use auxilio_server::server::serve_on;
-use common::sse::Sse;
 use common::*;
 use serde_json::json;
 
@@ -31,20 +29,10 @@ async fn wait_for(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_an_sos_from_auxilio_core_is_pinned_and_the_phone_sees_the_acknowledgement() {
     let server = TestServer::new();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(serve_on(listener, server.state.clone()));
+    let base = server.serve().await;
+    let mut console = server.console(&base).await;
     let http = reqwest::Client::new();
-
     let op = server.login("central").await;
-    let resp = http
-        .get(format!("{base}/api/v1/stream"))
-        .bearer_auth(&op)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    let mut console = Sse::new(resp);
 
     // The phone.
     let dir = tempfile::tempdir().unwrap();

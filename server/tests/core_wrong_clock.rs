@@ -9,8 +9,6 @@ use std::time::Duration;
 
 use auxilio_core::{Core, CoreConfig, CoreEvent, SosRequest};
 use auxilio_protocol::{now_ms, AlertKind, Fix, FixSource};
-use auxilio_server::server::serve_on;
-use common::sse::Sse;
 use common::*;
 
 /// 2001-01-01T00:00:00Z, where cheap phones land after the battery dies.
@@ -19,20 +17,8 @@ const CLOCK_2001_MS: i64 = 978_307_200_000;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_an_sos_from_a_phone_whose_clock_reads_2001_is_pinned_flagged_and_stored_once() {
     let server = TestServer::new();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(serve_on(listener, server.state.clone()));
-    let http = reqwest::Client::new();
-    let op = server.login("central").await;
-    let resp = http
-        .get(format!("{base}/api/v1/stream"))
-        .bearer_auth(&op)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    let mut console = Sse::new(resp);
-
+    let base = server.serve().await;
+    let mut console = server.console(&base).await;
     let dir = tempfile::tempdir().unwrap();
     let mut config = CoreConfig::new(dir.path(), url::Url::parse(&base).unwrap());
     config.backoff_initial = Duration::from_millis(100);

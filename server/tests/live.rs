@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use auxilio_protocol::wire::{HEADER_DEVICE, HEADER_SIGNATURE, PATH_ALERTS};
 use auxilio_server::ratelimit::Rate;
-use auxilio_server::server::serve_on;
 use auxilio_server::Settings;
 use common::sse::Sse;
 use common::*;
@@ -30,9 +29,7 @@ async fn start() -> Live {
         },
         ..Settings::default()
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(serve_on(listener, server.state.clone()));
+    let base = server.serve().await;
     Live {
         _server: server,
         base,

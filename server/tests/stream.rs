@@ -10,7 +10,6 @@ use tower::ServiceExt;
 
 #[tokio::test]
 async fn test_a_subscriber_that_falls_behind_catches_up_from_the_store_without_gaps() {
-    use futures::StreamExt;
     // Live subscribers hold only 4 commits (each alert below is its own
     // commit): anything more makes them lag.
     let server = TestServer::with_stream_buffer(4);
@@ -25,27 +24,14 @@ async fn test_a_subscriber_that_falls_behind_catches_up_from_the_store_without_g
     for _ in 0..30 {
         sent.push(server.raise(&phone).await.to_string());
     }
-    let mut text = String::new();
-    let mut seen: Vec<String> = Vec::new();
-    while seen.len() < sent.len() {
-        let chunk = tokio::time::timeout(std::time::Duration::from_secs(5), body.next())
-            .await
-            .expect("the stream went quiet")
-            .unwrap()
-            .unwrap();
-        text.push_str(std::str::from_utf8(&chunk).unwrap());
-        while let Some(end) = text.find("\n\n") {
-            let block: String = text.drain(..end + 2).collect();
-            if block.contains("event: alert") {
-                let data = block
-                    .lines()
-                    .find_map(|l| l.strip_prefix("data: "))
-                    .unwrap();
-                let v: serde_json::Value = serde_json::from_str(data).unwrap();
-                seen.push(v["id"].as_str().unwrap().to_string());
-            }
-        }
-    }
+    let alerts = |seen: &[(String, serde_json::Value)]| {
+        seen.iter()
+            .filter(|(event, _)| event == "alert")
+            .map(|(_, data)| data["id"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    let events = read_until(&mut body, |seen| alerts(seen).len() >= sent.len()).await;
+    let seen = alerts(&events);
     assert_eq!(seen, sent, "every alert once, in commit order");
 }
 

@@ -135,6 +135,30 @@ impl TestServer {
         app(self.state.clone())
     }
 
+    /// Serves this server on a real loopback socket; returns its base URL.
+    pub async fn serve(&self) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(auxilio_server::server::serve_on(
+            listener,
+            self.state.clone(),
+        ));
+        base
+    }
+
+    /// The operator's live stream, over the real socket at `base`.
+    pub async fn console(&self, base: &str) -> sse::Sse {
+        let op = self.login("central").await;
+        let resp = reqwest::Client::new()
+            .get(format!("{base}/api/v1/stream"))
+            .bearer_auth(&op)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        sse::Sse::new(resp)
+    }
+
     pub async fn send(&self, req: Request<Body>) -> Response {
         let resp = self.app().oneshot(req).await.unwrap();
         Response::read(resp).await
