@@ -93,13 +93,15 @@ fn unit_random() -> f64 {
 struct StatusEvent {
     alert_id: AlertId,
     view: StatusView,
+    /// The unit the alert is assigned to (the server sends a unit only its
+    /// own alerts' events, and says which unit each one is on).
+    #[serde(default)]
+    unit_id: Option<i64>,
 }
 
 #[derive(Deserialize)]
 struct StatusView {
     status: AlertStatus,
-    #[serde(default)]
-    unit_name: Option<String>,
 }
 
 /// What following the stream tells the shell.
@@ -233,8 +235,7 @@ async fn handle(
         tracing::debug!("unreadable status event skipped");
         return Ok(());
     };
-    let mine = unit.call_sign();
-    let names_me = status.view.unit_name.is_some() && status.view.unit_name == mine;
+    let names_me = status.unit_id.is_some() && status.unit_id == unit.unit_id();
     if status.view.status != AlertStatus::Dispatched {
         if (names_me || unit.announced(status.alert_id))
             && told.is_new(status.alert_id, status.view.status)
@@ -246,14 +247,9 @@ async fn handle(
         }
         return Ok(());
     }
-    if unit.announced(status.alert_id) {
+    // Already announced, or dispatched to another unit: nothing to read.
+    if unit.announced(status.alert_id) || !names_me {
         return Ok(());
-    }
-    // Dispatched to another unit (by call sign): nothing to read.
-    if let (Some(theirs), Some(mine)) = (&status.view.unit_name, mine) {
-        if *theirs != mine {
-            return Ok(());
-        }
     }
     match unit.alert(status.alert_id).await {
         Ok(a) => {

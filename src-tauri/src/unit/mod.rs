@@ -22,6 +22,7 @@ use std::time::Duration;
 use auxilio_core::protocol::{Outcome, Reporter};
 use auxilio_core::{AlertId, AlertKind, AlertStatus, AlertView};
 use reqwest::StatusCode;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use tauri::async_runtime::JoinHandle;
 
@@ -156,8 +157,6 @@ pub struct UnitSession {
     /// `unit-session.json` in the app data directory.
     session_file: PathBuf,
     session: Mutex<Option<Session>>,
-    /// The unit's call sign, once the server told it (filters the stream).
-    call_sign: Mutex<Option<String>>,
     duty: Mutex<Option<JoinHandle<()>>>,
     /// The duty task's live stream is open.
     stream_live: AtomicBool,
@@ -218,7 +217,6 @@ impl UnitSession {
             stream_http,
             session_file,
             session: Mutex::new(session),
-            call_sign: Mutex::new(None),
             duty: Mutex::new(None),
             stream_live: AtomicBool::new(false),
             notified: Mutex::new(HashSet::new()),
@@ -249,19 +247,11 @@ impl UnitSession {
         self.account().and_then(|a| a.unit_id)
     }
 
-    pub fn call_sign(&self) -> Option<String> {
-        self.call_sign
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-    }
-
     /// Forgets the session here (memory and file): after logout, or when the
     /// server answered 401 to it.
     pub fn forget(&self) {
         *self.session.lock().unwrap_or_else(|p| p.into_inner()) = None;
         self.logged_in.send_replace(false);
-        *self.call_sign.lock().unwrap_or_else(|p| p.into_inner()) = None;
         if let Err(e) = stored::remove(&self.session_file) {
             tracing::warn!(error = %e, "unit session file not removed");
         }
@@ -285,6 +275,25 @@ impl UnitSession {
             self.forget();
         }
         Err(status_error(status))
+    }
+
+    /// Sends `request` with the session's token and reads its JSON answer
+    /// (`what` names it in the error); a 401 ends the session.
+    async fn call<T: DeserializeOwned>(
+        &self,
+        request: reqwest::RequestBuilder,
+        session: &Session,
+        what: &str,
+    ) -> Result<T> {
+        let reply = request
+            .bearer_auth(&session.token)
+            .send()
+            .await
+            .map_err(network)?;
+        self.check(reply)?
+            .json()
+            .await
+            .map_err(|_| Error::Server(format!("unreadable {what}")))
     }
 
     /// Logs in; only accounts with the `unit` role and a unit are accepted.
@@ -362,21 +371,8 @@ impl UnitSession {
         if let Some(a) = available {
             body.insert("available".into(), a.into());
         }
-        let reply = self
-            .http
-            .post(self.url("/api/v1/units/me")?)
-            .bearer_auth(&session.token)
-            .json(&body)
-            .send()
-            .await
-            .map_err(network)?;
-        let view: UnitView = self
-            .check(reply)?
-            .json()
-            .await
-            .map_err(|_| Error::Server("unreadable unit answer".into()))?;
-        *self.call_sign.lock().unwrap_or_else(|p| p.into_inner()) = Some(view.call_sign.clone());
-        Ok(view)
+        let request = self.http.post(self.url("/api/v1/units/me")?).json(&body);
+        self.call(request, &session, "unit answer").await
     }
 
     /// Open alerts assigned to this unit that still need it, and the stream
@@ -385,18 +381,9 @@ impl UnitSession {
         let session = self.session()?;
         let mut url = self.url("/api/v1/alerts")?;
         url.query_pairs_mut().append_pair("open", "true");
-        let reply = self
-            .http
-            .get(url)
-            .bearer_auth(&session.token)
-            .send()
-            .await
-            .map_err(network)?;
         let list: AlertList = self
-            .check(reply)?
-            .json()
-            .await
-            .map_err(|_| Error::Server("unreadable alert list".into()))?;
+            .call(self.http.get(url), &session, "alert list")
+            .await?;
         let mine = session.account.unit_id;
         Ok(Snapshot {
             assignments: list
@@ -417,18 +404,10 @@ impl UnitSession {
     /// One alert as it is now (`GET /api/v1/alerts/{id}`).
     pub async fn alert(&self, alert_id: AlertId) -> Result<Assignment> {
         let session = self.session()?;
-        let reply = self
+        let request = self
             .http
-            .get(self.url(&format!("/api/v1/alerts/{alert_id}"))?)
-            .bearer_auth(&session.token)
-            .send()
-            .await
-            .map_err(network)?;
-        let detail: AlertDetail = self
-            .check(reply)?
-            .json()
-            .await
-            .map_err(|_| Error::Server("unreadable alert answer".into()))?;
+            .get(self.url(&format!("/api/v1/alerts/{alert_id}"))?);
+        let detail: AlertDetail = self.call(request, &session, "alert answer").await?;
         Ok(detail.alert)
     }
 
@@ -478,18 +457,11 @@ impl UnitSession {
             body["outcome"] = serde_json::to_value(outcome)
                 .map_err(|_| Error::internal("cannot encode the outcome"))?;
         }
-        let reply = self
+        let request = self
             .http
             .post(self.url(&format!("/api/v1/alerts/{alert_id}/transition"))?)
-            .bearer_auth(&session.token)
-            .json(&body)
-            .send()
-            .await
-            .map_err(network)?;
-        self.check(reply)?
-            .json()
-            .await
-            .map_err(|_| Error::Server("unreadable alert answer".into()))
+            .json(&body);
+        self.call(request, &session, "alert answer").await
     }
 
     /// Whether this alert was announced already.
