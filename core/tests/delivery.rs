@@ -9,7 +9,7 @@ use auxilio_core::protocol::AlertStatus;
 use auxilio_core::{
     AlertKind, Core, CoreEvent, FixSource, OutboxItemKind, RowState, SmsState, SosRequest,
 };
-use support::{config, dead_url, gps, next_event, profile, Fault, TestServer};
+use support::{config, dead_url, drained, gps, next_event, profile, Fault, TestServer};
 
 async fn enrolled_core(server: &TestServer, dir: &std::path::Path) -> Core {
     let core = Core::open(config(dir, server.url.clone())).await.unwrap();
@@ -24,13 +24,6 @@ fn sos(kind: AlertKind) -> SosRequest {
         note: Some("me están robando".into()),
         battery_pct: Some(41),
     }
-}
-
-async fn drained(core: &Core) -> auxilio_core::DrainReport {
-    tokio::time::timeout(Duration::from_secs(20), core.wait_drained())
-        .await
-        .expect("drained in time")
-        .unwrap()
 }
 
 // Multi-thread: the SOS commit runs inline there (`block_in_place`).

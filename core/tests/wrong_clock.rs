@@ -14,7 +14,7 @@ use auxilio_core::protocol::{now_ms, Validate};
 use auxilio_core::{
     AlertKind, Core, CoreConfig, CoreEvent, Fix, FixSource, OutboxItemKind, SosRequest,
 };
-use support::{config, dead_url, gps, next_event, profile, TestServer};
+use support::{config, dead_url, drained, gps, next_event, profile, TestServer};
 
 /// 2001-01-01T00:00:00Z, where cheap phones land after the battery dies.
 const CLOCK_2001_MS: i64 = 978_307_200_000;
@@ -31,13 +31,6 @@ fn sos() -> SosRequest {
 fn on_clock(mut cfg: CoreConfig, clock_ms: i64) -> CoreConfig {
     cfg.clock_offset_ms = clock_ms - now_ms();
     cfg
-}
-
-async fn drained(core: &Core) -> auxilio_core::DrainReport {
-    tokio::time::timeout(Duration::from_secs(20), core.wait_drained())
-        .await
-        .expect("drained in time")
-        .unwrap()
 }
 
 // Multi-thread: the SOS commit runs inline there (`block_in_place`).

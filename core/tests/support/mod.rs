@@ -363,6 +363,14 @@ impl TestServer {
 }
 
 /// An address where nothing listens.
+/// Waits (at most 20 s) until the outbox is empty.
+pub async fn drained(core: &auxilio_core::Core) -> auxilio_core::DrainReport {
+    tokio::time::timeout(Duration::from_secs(20), core.wait_drained())
+        .await
+        .expect("drained in time")
+        .unwrap()
+}
+
 pub fn dead_url() -> url::Url {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = l.local_addr().unwrap();
