@@ -7,7 +7,7 @@ mod common;
 use std::time::Duration;
 
 use auxilio_core::{Core, CoreConfig, CoreEvent, SosRequest};
-use auxilio_protocol::{now_ms, AlertKind, Fix, FixSource};
+use auxilio_protocol::AlertKind;
 use common::*;
 use serde_json::json;
 
@@ -42,17 +42,7 @@ async fn test_an_sos_from_auxilio_core_is_pinned_and_the_phone_sees_the_acknowle
     let core = Core::open(config).await.unwrap();
     let mut events = core.subscribe();
     core.enroll(CODE, Phone::profile()).await.unwrap();
-    core.feed_fix(Fix {
-        lat: -8.0712,
-        lon: -79.0034,
-        accuracy_m: 9.0,
-        altitude_m: None,
-        speed_mps: None,
-        heading_deg: None,
-        fixed_at_ms: now_ms(),
-        source: FixSource::Gps,
-    })
-    .unwrap();
+    core.feed_fix(gps_fix_now()).unwrap();
     let sos = SosRequest {
         kind: AlertKind::Extorsion,
         silent: true,

@@ -8,7 +8,7 @@ mod common;
 use std::time::Duration;
 
 use auxilio_core::{Core, CoreConfig, CoreEvent, SosRequest};
-use auxilio_protocol::{now_ms, AlertKind, Fix, FixSource};
+use auxilio_protocol::{now_ms, AlertKind};
 use common::*;
 
 /// 2001-01-01T00:00:00Z, where cheap phones land after the battery dies.
@@ -27,17 +27,7 @@ async fn test_an_sos_from_a_phone_whose_clock_reads_2001_is_pinned_flagged_and_s
     let mut events = core.subscribe();
     core.enroll(CODE, Phone::profile()).await.unwrap();
     // The satellites' time, right, on a phone whose own clock is not.
-    core.feed_fix(Fix {
-        lat: -8.0712,
-        lon: -79.0034,
-        accuracy_m: 9.0,
-        altitude_m: None,
-        speed_mps: None,
-        heading_deg: None,
-        fixed_at_ms: now_ms(),
-        source: FixSource::Gps,
-    })
-    .unwrap();
+    core.feed_fix(gps_fix_now()).unwrap();
     let before = now_ms();
     let id = core
         .raise_sos(SosRequest {

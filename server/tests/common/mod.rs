@@ -244,6 +244,20 @@ pub fn get(path: &str) -> Request<Body> {
     Request::builder().uri(path).body(Body::empty()).unwrap()
 }
 
+/// A fresh 9 m GPS fix in El Porvenir, as a phone's platform hands it over.
+pub fn gps_fix_now() -> Fix {
+    Fix {
+        lat: -8.0712,
+        lon: -79.0034,
+        accuracy_m: 9.0,
+        altitude_m: None,
+        speed_mps: None,
+        heading_deg: None,
+        fixed_at_ms: now_ms(),
+        source: FixSource::Gps,
+    }
+}
+
 pub struct Phone {
     pub key: DeviceKey,
     pub id: Uuid,
