@@ -80,6 +80,16 @@ pub enum CoreEvent {
     SmsFallbackSent {
         alert_id: AlertId,
     },
+    /// The SMS fallback came due but was not needed: the server had already
+    /// received the alert (or it was closed). Nothing more is asked.
+    SmsFallbackNotNeeded {
+        alert_id: AlertId,
+    },
+    /// Position updates of this alert are no longer queued: it closed, or
+    /// tracking reached its end. (Not emitted on shutdown.)
+    TrackingStopped {
+        alert_id: AlertId,
+    },
     /// A row was refused for good; it is kept and shown.
     Wedged {
         alert_id: AlertId,

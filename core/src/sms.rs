@@ -20,7 +20,8 @@ pub(crate) fn text_for(shared: &Shared, alert_json: &[u8]) -> Result<String, Cor
 }
 
 /// Emits `SmsFallback` unless the alert was received, closed, or its SMS
-/// already sent. Returns whether it did.
+/// already sent (then `SmsFallbackNotNeeded`, when there is an SMS number).
+/// Returns whether it asked for the SMS.
 pub(crate) async fn fallback_now(shared: &Shared, alert_id: AlertId) -> Result<bool, CoreError> {
     let Some(to) = shared.sms_number() else {
         return Ok(false);
@@ -29,6 +30,7 @@ pub(crate) async fn fallback_now(shared: &Shared, alert_id: AlertId) -> Result<b
         return Err(CoreError::UnknownAlert);
     };
     if p.received || p.is_closed() || p.sms == SmsState::Sent {
+        shared.emit(CoreEvent::SmsFallbackNotNeeded { alert_id });
         return Ok(false);
     }
     let body = shared

@@ -76,6 +76,9 @@ pub(crate) async fn queue_position(
 pub(crate) async fn run(shared: Arc<Shared>, alert_id: AlertId, since_raised: Duration) {
     track(&shared, alert_id, since_raised).await;
     shared.paused().remove(&alert_id);
+    if !shared.is_shutting_down() {
+        shared.emit(crate::CoreEvent::TrackingStopped { alert_id });
+    }
 }
 
 async fn track(shared: &Arc<Shared>, alert_id: AlertId, since_raised: Duration) {

@@ -14,7 +14,7 @@ use auxilio_core::protocol::{now_ms, Validate};
 use auxilio_core::{
     AlertKind, Core, CoreConfig, CoreEvent, Fix, FixSource, OutboxItemKind, SosRequest,
 };
-use support::{config, dead_url, drained, gps, next_event, profile, TestServer};
+use support::{config, dead_url, drained, gps, next_event, profile, Route, TestServer};
 
 /// 2001-01-01T00:00:00Z, where cheap phones land after the battery dies.
 const CLOCK_2001_MS: i64 = 978_307_200_000;
@@ -36,12 +36,12 @@ fn on_clock(mut cfg: CoreConfig, clock_ms: i64) -> CoreConfig {
 // Multi-thread: the SOS commit runs inline there (`block_in_place`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_an_sos_raised_on_a_clock_reading_2001_is_delivered_once_with_its_fresh_fix() {
-    let server = TestServer::start().await;
+    let server = TestServer::up().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let mut cfg = on_clock(config(dir.path(), server.url.clone()), CLOCK_2001_MS);
+    let mut cfg = on_clock(config(dir.path(), server.url()), CLOCK_2001_MS);
     cfg.fix_deadline = Duration::from_secs(8);
     let core = Core::open(cfg).await.unwrap();
-    core.enroll("EP-2024", profile()).await.unwrap();
+    core.enroll(&server.enroll_code(), profile()).await.unwrap();
     let mut events = core.subscribe();
     core.feed_fix(gps(0, 8.0)).unwrap();
     let started = std::time::Instant::now();
@@ -57,43 +57,39 @@ async fn test_an_sos_raised_on_a_clock_reading_2001_is_delivered_once_with_its_f
     let report = drained(&core).await;
     assert!(report.wedged.is_empty(), "{:?}", report.wedged);
     {
-        let seen = server.seen();
-        let (alert, _) = &seen.alerts[&id];
+        let alert = server.alert(id).unwrap();
         assert!(alert.created_at_ms < MIN_TIMESTAMP_MS, "the phone's 2001");
+        assert!(alert.clock_suspect, "the server flags the wrong clock");
         assert_eq!(alert.fix.source, FixSource::Gps, "fresh, not last known");
         assert_eq!(alert.fix.accuracy_m, 8.0);
-        assert_eq!(seen.alerts.len(), 1);
-        assert_eq!(seen.alert_posts, 1, "stored once, sent once");
+        assert_eq!(server.committed_alerts(), [id]);
+        assert_eq!(server.requests(Route::Alert), 1, "stored once, sent once");
     }
     core.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_an_sos_raised_on_a_clock_two_days_ahead_is_delivered_and_keeps_its_fix() {
-    let server = TestServer::start().await;
+    let server = TestServer::up().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let mut cfg = on_clock(
-        config(dir.path(), server.url.clone()),
-        now_ms() + 2 * DAY_MS,
-    );
+    let mut cfg = on_clock(config(dir.path(), server.url()), now_ms() + 2 * DAY_MS);
     cfg.fix_deadline = Duration::from_millis(300);
     let core = Core::open(cfg).await.unwrap();
-    core.enroll("EP-2024", profile()).await.unwrap();
+    core.enroll(&server.enroll_code(), profile()).await.unwrap();
     let fix = gps(0, 6.0);
     core.feed_fix(fix.clone()).unwrap();
     let id = core.raise_sos(sos()).await.unwrap();
     let report = drained(&core).await;
     assert!(report.wedged.is_empty(), "{:?}", report.wedged);
     {
-        let seen = server.seen();
-        let (alert, _) = &seen.alerts[&id];
+        let alert = server.alert(id).unwrap();
         // A fix two days behind the phone's clock cannot be told from a cached
         // one: it goes as last known, with its own (right) time, never dropped.
         assert_eq!(alert.fix.fixed_at_ms, fix.fixed_at_ms);
         assert_eq!((alert.fix.lat, alert.fix.lon), (fix.lat, fix.lon));
         assert_eq!(alert.fix.source, FixSource::LastKnown);
         assert!(alert.created_at_ms > now_ms() + DAY_MS);
-        assert_eq!(seen.alert_posts, 1);
+        assert_eq!(server.requests(Route::Alert), 1);
     }
     core.shutdown().await;
 }

@@ -59,6 +59,14 @@ pub enum CoreEvent {
     SmsFallbackSent {
         alert_id: String,
     },
+    /// The SMS fallback came due but the server already had the alert.
+    SmsFallbackNotNeeded {
+        alert_id: String,
+    },
+    /// Position updates of this alert are no longer queued.
+    TrackingStopped {
+        alert_id: String,
+    },
     /// A row was refused for good; it is kept and shown.
     Wedged {
         alert_id: String,
@@ -180,6 +188,12 @@ impl From<auxilio_core::CoreEvent> for CoreEvent {
                 text,
             },
             C::SmsFallbackSent { alert_id } => CoreEvent::SmsFallbackSent {
+                alert_id: id(alert_id),
+            },
+            C::SmsFallbackNotNeeded { alert_id } => CoreEvent::SmsFallbackNotNeeded {
+                alert_id: id(alert_id),
+            },
+            C::TrackingStopped { alert_id } => CoreEvent::TrackingStopped {
                 alert_id: id(alert_id),
             },
             C::Wedged {

@@ -1,9 +1,10 @@
 //! How long a phone takes to empty a backlog of 10,000 position updates
 //! once the server comes back (target: under 5 s).
 //!
-//! The receiver goes down; ten alerts are raised and tracked quickly until
-//! 10,000 position updates (1,000 per alert, the per-alert bound) wait in
-//! the outbox; the receiver comes back on the same port, the shell reports
+//! The real server (in this process, behind the fault layer) goes down;
+//! fifty alerts are raised and tracked quickly until
+//! 10,000 position updates (200 per alert, the per-alert bound) wait in
+//! the outbox; the server comes back on the same port, the shell reports
 //! connectivity, and the clock runs until `wait_drained` resolves.
 //!
 //! Run: `cargo bench -p auxilio-e2e --bench drain`.
@@ -12,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use auxilio_core::{OutboxItemKind, SosRequest};
 use auxilio_e2e::harness::{enrolled_phone, keep_feeding, quick_config};
-use auxilio_e2e::{Receiver, ReceiverOptions, Route};
+use auxilio_e2e::{Route, TestServer};
 use auxilio_protocol::AlertKind;
 
 // Core tracks at most every 100 ms, so the backlog is built by many alerts
@@ -32,9 +33,7 @@ fn main() {
 
 async fn run() {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let rx = Receiver::start(ReceiverOptions::default())
-        .await
-        .expect("the receiver starts");
+    let rx = TestServer::up().await.expect("the server starts");
     let mut config = quick_config(dir.path(), rx.url());
     config.max_positions_per_alert = PER_ALERT;
     config.tracking_interval = Duration::from_millis(100);
@@ -78,7 +77,7 @@ async fn run() {
         fill_started.elapsed().as_secs_f64()
     );
 
-    rx.restart().await.expect("the receiver comes back");
+    rx.restart().await.expect("the server comes back");
     let started = Instant::now();
     core.connectivity_restored();
     let report = core.wait_drained().await.expect("the queue drains");
@@ -99,8 +98,8 @@ async fn run() {
         );
     }
     println!(
-        "result: drained {stored} position updates (+{} alerts, each stored once: {once}) to the loopback \
-         receiver in {:.0} ms ({:.0} updates/s); wedged rows: {}; target < 5000 ms: {}",
+        "result: drained {stored} position updates (+{} alerts, each stored once: {once}) to the real loopback \
+         server in {:.0} ms ({:.0} updates/s); wedged rows: {}; target < 5000 ms: {}",
         alerts.len(),
         elapsed.as_secs_f64() * 1000.0,
         stored as f64 / elapsed.as_secs_f64().max(1e-9),

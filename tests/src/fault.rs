@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use auxilio_protocol::AlertId;
 
-/// The endpoints of the v1 API, as the receiver counts and matches them.
+/// The phone's endpoints of the v1 API, as the fault layer counts and
+/// matches them. Responder requests (the operator, consoles) pass untouched.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Route {
     Enroll,
@@ -22,22 +23,55 @@ impl Route {
         Route::Cancel,
         Route::Status,
     ];
+
+    /// The phone route of a request, if it is one.
+    pub fn of(method: &str, path: &str) -> Option<Route> {
+        use auxilio_protocol::wire::{PATH_ALERTS, PATH_ENROLL, PATH_POSITIONS};
+        match (method, path) {
+            ("POST", p) if p == PATH_ENROLL => Some(Route::Enroll),
+            ("POST", p) if p == PATH_ALERTS => Some(Route::Alert),
+            ("POST", p) if p == PATH_POSITIONS => Some(Route::Positions),
+            ("POST", p) if alert_path_id(p, "cancel").is_some() => Some(Route::Cancel),
+            ("GET", p) if alert_path_id(p, "status").is_some() => Some(Route::Status),
+            _ => None,
+        }
+    }
 }
 
-/// What the receiver does to one request instead of (or around) answering it.
+/// The `{id}` of `/api/v1/alerts/{id}/<tail>`.
+pub(crate) fn alert_path_id(path: &str, tail: &str) -> Option<AlertId> {
+    let rest = path.strip_prefix("/api/v1/alerts/")?;
+    let (id, end) = rest.split_once('/')?;
+    (end == tail).then(|| uuid::Uuid::parse_str(id).ok())?
+}
+
+/// What the fault layer does to one request instead of (or around) passing
+/// it to the real server.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Fault {
-    /// Close the TCP connection without a response, before storing anything.
+    /// Close the TCP connection without a response; the server never sees it.
     Drop,
-    /// Store the message, then close the TCP connection without a response:
-    /// the phone cannot know the server has it.
+    /// The server commits the message, then the TCP connection is closed
+    /// without a response: the phone cannot know the server has it.
     DropAfterCommit,
+    /// The server commits and answers, but the answer is cut half-way through
+    /// its body (the connection closes before `Content-Length` is reached).
+    CutAfterCommit,
+    /// The same request reaches the server twice (a proxy that retries a
+    /// committed request); the phone gets the first answer. Only the
+    /// server's deduplication keeps the alert stored once.
+    Replay,
     /// Answer `503 Service Unavailable` with `Retry-After: <seconds>`.
     Unavailable { retry_after_s: u64 },
+    /// Answer `503` with `Retry-After` as an HTTP-date this far in the future.
+    UnavailableUntil { after: Duration },
     /// Answer `429 Too Many Requests` with `Retry-After: <seconds>`.
     RateLimited { retry_after_s: u64 },
-    /// Wait this long, then handle the request normally (a slow server).
+    /// Wait this long, then pass the request on (a slow network).
     Delay(Duration),
+    /// Pass the request on, then wait this long before answering (a slow
+    /// answer: the server has already committed).
+    SlowAnswer(Duration),
     /// Refuse with this status (e.g. 400: permanent) and an `ApiError` body.
     Reject(u16),
     /// What a captive portal (public Wi-Fi login) does: `302 Found` to a
@@ -46,12 +80,12 @@ pub enum Fault {
     /// `200 OK` with an HTML body, nothing stored (a proxy answering for
     /// the server).
     HtmlOk,
-    /// Hold the request before storing anything until
-    /// [`crate::Receiver::release_held`] (a send that is still in flight).
+    /// Hold the request before the server sees it until
+    /// [`crate::TestServer::release_held`] (a send that is still in flight).
     Hold,
-    /// Store the message, then hold the response until
-    /// [`crate::Receiver::release_held`] (the server committed, the phone has
-    /// not heard so).
+    /// The server commits, then the answer is held until
+    /// [`crate::TestServer::release_held`] (the server committed, the phone
+    /// has not heard so).
     CommitThenHold,
 }
 
@@ -101,7 +135,7 @@ impl FaultRule {
         self
     }
 
-    /// Every matching request gets the fault, until [`crate::Receiver::clear_faults`].
+    /// Every matching request gets the fault, until [`crate::TestServer::clear_faults`].
     pub fn forever(mut self) -> Self {
         self.times = u32::MAX;
         self

@@ -12,7 +12,7 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
-use crate::{E2eError, Receiver, DEFAULT_WAIT};
+use crate::{E2eError, TestServer, DEFAULT_WAIT};
 
 /// Settings that keep a story short: 20 ms to 200 ms backoff, 2 s request
 /// timeout, a 1 s fix deadline, 100 ms status polling and 200 ms tracking
@@ -58,11 +58,11 @@ pub fn good_fix(lat: f64, lon: f64) -> Fix {
     }
 }
 
-/// Opens a core on `dir` and enrolls it with `receiver` (which must be up).
-pub async fn enrolled_phone(receiver: &Receiver, config: CoreConfig) -> Result<Core, CoreError> {
+/// Opens a core on `dir` and enrolls it with `server` (which must be up).
+pub async fn enrolled_phone(server: &TestServer, config: CoreConfig) -> Result<Core, CoreError> {
     let core = Core::open(config).await?;
     if !core.is_enrolled() {
-        core.enroll(&receiver.enroll_code(), demo_profile()).await?;
+        core.enroll(&server.enroll_code(), demo_profile()).await?;
     }
     core.feed_fix(good_fix(-8.07, -79.0))?;
     Ok(core)

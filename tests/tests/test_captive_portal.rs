@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use auxilio_core::SosRequest;
 use auxilio_e2e::harness::{enrolled_phone, quick_config};
-use auxilio_e2e::{Fault, FaultRule, Receiver, ReceiverOptions, Route};
+use auxilio_e2e::{Fault, FaultRule, Route, TestServer};
 use auxilio_protocol::AlertKind;
 
 fn sos() -> SosRequest {
@@ -24,7 +24,7 @@ fn sos() -> SosRequest {
 
 async fn story(fault: Fault) {
     let dir = tempfile::tempdir().unwrap();
-    let rx = Receiver::start(ReceiverOptions::default()).await.unwrap();
+    let rx = TestServer::up().await.unwrap();
     let core = enrolled_phone(&rx, quick_config(dir.path(), rx.url()))
         .await
         .unwrap();
@@ -61,7 +61,7 @@ async fn test_a_200_with_an_error_body_does_not_pass_for_the_server() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_positions_and_a_cancel_behind_a_captive_portal_are_retried() {
     let dir = tempfile::tempdir().unwrap();
-    let rx = Receiver::start(ReceiverOptions::default()).await.unwrap();
+    let rx = TestServer::up().await.unwrap();
     let core = enrolled_phone(&rx, quick_config(dir.path(), rx.url()))
         .await
         .unwrap();

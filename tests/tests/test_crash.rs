@@ -10,9 +10,9 @@ use std::path::Path;
 use auxilio_core::{AlertId, Core};
 use auxilio_e2e::harness::quick_config;
 use auxilio_e2e::sim::SimChild;
-use auxilio_e2e::{Fault, FaultRule, Receiver, ReceiverOptions, Route};
+use auxilio_e2e::{Fault, FaultRule, Route, ServerOptions, TestServer};
 
-fn raise_args(rx: &Receiver, dir: &Path) -> Vec<String> {
+fn raise_args(rx: &TestServer, dir: &Path) -> Vec<String> {
     [
         "raise",
         "--server",
@@ -45,7 +45,7 @@ fn raise_args(rx: &Receiver, dir: &Path) -> Vec<String> {
 }
 
 /// `auxilio-sim deliver` on the same directory; returns its exit code.
-async fn deliver(rx: &Receiver, dir: &Path) -> Option<i32> {
+async fn deliver(rx: &TestServer, dir: &Path) -> Option<i32> {
     let url = rx.url().to_string();
     let data = dir.to_string_lossy().to_string();
     let code = rx.enroll_code();
@@ -74,7 +74,7 @@ fn spawn(args: &[String]) -> SimChild {
 
 /// Opens the phone's database after the processes are gone: the alert is
 /// marked delivered and nothing is left in the outbox.
-async fn assert_delivered_locally(rx: &Receiver, dir: &Path, id: AlertId) {
+async fn assert_delivered_locally(rx: &TestServer, dir: &Path, id: AlertId) {
     let core = Core::open(quick_config(dir, rx.url())).await.unwrap();
     let alert = core
         .alert(id)
@@ -95,7 +95,7 @@ async fn assert_delivered_locally(rx: &Receiver, dir: &Path, id: AlertId) {
 async fn test_killed_right_after_queued_with_the_server_down() {
     let dir = tempfile::tempdir().unwrap();
     // The server is down: enrollment and delivery both fail.
-    let rx = Receiver::start_down(ReceiverOptions::default())
+    let rx = TestServer::start_down(ServerOptions::default())
         .await
         .unwrap();
 
@@ -119,7 +119,7 @@ async fn test_killed_right_after_queued_with_the_server_down() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_killed_while_the_alert_is_in_flight() {
     let dir = tempfile::tempdir().unwrap();
-    let rx = Receiver::start(ReceiverOptions::default()).await.unwrap();
+    let rx = TestServer::up().await.unwrap();
     // The server takes the request but has stored nothing when the phone dies.
     rx.push_fault(FaultRule::on(Route::Alert, Fault::Hold));
 
@@ -148,7 +148,7 @@ async fn test_killed_while_the_alert_is_in_flight() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_killed_after_the_server_committed_but_before_the_phone_heard() {
     let dir = tempfile::tempdir().unwrap();
-    let rx = Receiver::start(ReceiverOptions::default()).await.unwrap();
+    let rx = TestServer::up().await.unwrap();
     // The server stores the alert and keeps its answer back.
     rx.push_fault(FaultRule::on(Route::Alert, Fault::CommitThenHold));
 
@@ -174,7 +174,7 @@ async fn test_killed_after_the_server_committed_but_before_the_phone_heard() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_a_phone_that_is_not_killed_reports_received() {
     let dir = tempfile::tempdir().unwrap();
-    let rx = Receiver::start(ReceiverOptions::default()).await.unwrap();
+    let rx = TestServer::up().await.unwrap();
     let mut phone = spawn(&raise_args(&rx, dir.path()));
     let queued = phone.expect_id("queued").await.unwrap();
     let received = phone.expect_id("received").await.unwrap();
@@ -186,7 +186,7 @@ async fn test_a_phone_that_is_not_killed_reports_received() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_raise_rides_out_an_outage_and_reports_received() {
     let dir = tempfile::tempdir().unwrap();
-    let rx = Receiver::start_down(ReceiverOptions::default())
+    let rx = TestServer::start_down(ServerOptions::default())
         .await
         .unwrap();
 
@@ -197,13 +197,13 @@ async fn test_raise_rides_out_an_outage_and_reports_received() {
     assert_eq!(phone.expect_id("received").await.unwrap(), id);
     assert_eq!(phone.wait().await.unwrap(), Some(0));
     assert_eq!(rx.committed_count(id), 1);
-    assert_eq!(rx.enrolled_devices(), 1);
+    assert_eq!(rx.enrollments(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_deliver_fails_with_the_reason_when_an_alert_is_wedged() {
     let dir = tempfile::tempdir().unwrap();
-    let rx = Receiver::start_down(ReceiverOptions::default())
+    let rx = TestServer::start_down(ServerOptions::default())
         .await
         .unwrap();
     let mut args = raise_args(&rx, dir.path());
@@ -234,7 +234,7 @@ async fn test_deliver_fails_with_the_reason_when_an_alert_is_wedged() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_killed_at_many_moments_never_loses_or_duplicates_an_alert() {
-    let rx = Receiver::start(ReceiverOptions::default()).await.unwrap();
+    let rx = TestServer::up().await.unwrap();
     // Slow answers widen the window in which a kill lands mid-send.
     rx.push_fault(
         FaultRule::on(

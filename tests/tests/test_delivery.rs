@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use auxilio_core::{CoreEvent, OutboxItemKind, RowState, SosRequest};
 use auxilio_e2e::harness::{enrolled_phone, keep_feeding, quick_config, EventLog};
-use auxilio_e2e::{Fault, FaultRule, Receiver, ReceiverOptions, Route, Stored};
+use auxilio_e2e::{Fault, FaultRule, Route, Stored, TestServer};
 use auxilio_protocol::AlertKind;
 
 fn sos(kind: AlertKind) -> SosRequest {
@@ -21,7 +21,7 @@ fn sos(kind: AlertKind) -> SosRequest {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_every_alert_arrives_exactly_once_through_a_faulty_network() {
     let dir = tempfile::tempdir().unwrap();
-    let rx = Receiver::start(ReceiverOptions::default()).await.unwrap();
+    let rx = TestServer::up().await.unwrap();
     let core = enrolled_phone(&rx, quick_config(dir.path(), rx.url()))
         .await
         .unwrap();
@@ -63,7 +63,10 @@ async fn test_every_alert_arrives_exactly_once_through_a_faulty_network() {
         Route::Alert,
         Fault::RateLimited { retry_after_s: 1 },
     ));
+    rx.push_fault(FaultRule::on(Route::Alert, Fault::CutAfterCommit));
+    rx.push_fault(FaultRule::on(Route::Alert, Fault::Replay));
     rx.push_fault(FaultRule::on(Route::Positions, Fault::Drop));
+    rx.push_fault(FaultRule::on(Route::Positions, Fault::Replay));
     rx.push_fault(FaultRule::on(Route::Positions, Fault::DropAfterCommit));
     rx.push_fault(FaultRule::on(
         Route::Positions,
@@ -89,7 +92,8 @@ async fn test_every_alert_arrives_exactly_once_through_a_faulty_network() {
         assert_eq!(rx.committed_count(*id), expected, "alert {id}");
     }
     assert_eq!(rx.conflicts(), 0);
-    // Two drops, one 503, one 429 and one drop after commit each cost a retry.
+    // Two drops, one 503, one 429, one drop after commit and one cut answer
+    // each cost a retry; a replay reached the server twice.
     assert!(
         rx.requests(Route::Alert) >= ids.len() + 5,
         "the faults were hit: {} alert requests",
@@ -169,16 +173,16 @@ async fn test_every_alert_arrives_exactly_once_through_a_faulty_network() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_an_answer_slower_than_the_timeout_is_retried_without_a_duplicate() {
     let dir = tempfile::tempdir().unwrap();
-    let rx = Receiver::start(ReceiverOptions::default()).await.unwrap();
+    let rx = TestServer::up().await.unwrap();
     let mut config = quick_config(dir.path(), rx.url());
     config.request_timeout = Duration::from_millis(500);
     let core = enrolled_phone(&rx, config).await.unwrap();
 
-    // The server answers the first post after 1.5 s: the phone gives up
-    // waiting at 0.5 s and tries again.
+    // The server commits the first post at once but its answer takes 1.5 s:
+    // the phone gives up waiting at 0.5 s and tries again.
     rx.push_fault(FaultRule::on(
         Route::Alert,
-        Fault::Delay(Duration::from_millis(1500)),
+        Fault::SlowAnswer(Duration::from_millis(1500)),
     ));
     let id = core.raise_sos(sos(AlertKind::Asalto)).await.unwrap();
     let report = tokio::time::timeout(Duration::from_secs(30), core.wait_drained())
@@ -186,13 +190,12 @@ async fn test_an_answer_slower_than_the_timeout_is_retried_without_a_duplicate()
         .unwrap()
         .unwrap();
     assert!(report.wedged.is_empty());
-    rx.wait_for_commit(id).await.unwrap();
     assert!(
         rx.requests(Route::Alert) >= 2,
         "the phone retried after its timeout"
     );
-    // Let the slow first request finish (or be dropped) before counting.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // The server stored it on the first post and said so again on the retry.
+    assert_eq!(rx.alert_answers(id)[..2], [201, 200]);
     assert_eq!(rx.committed_count(id), 1);
     assert_eq!(rx.conflicts(), 0);
     assert!(core.alert(id).unwrap().unwrap().received);
@@ -202,7 +205,7 @@ async fn test_an_answer_slower_than_the_timeout_is_retried_without_a_duplicate()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_an_alert_raised_before_enrollment_waits_and_then_arrives() {
     let dir = tempfile::tempdir().unwrap();
-    let rx = Receiver::start(ReceiverOptions::default()).await.unwrap();
+    let rx = TestServer::up().await.unwrap();
     let core = auxilio_core::Core::open(quick_config(dir.path(), rx.url()))
         .await
         .unwrap();
@@ -212,9 +215,6 @@ async fn test_an_alert_raised_before_enrollment_waits_and_then_arrives() {
         .unwrap();
 
     let id = core.raise_sos(sos(AlertKind::Violencia)).await.unwrap();
-    // Nothing may be sent unsigned or unenrolled.
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(rx.requests(Route::Alert), 0);
     assert_eq!(
         core.pending()
             .unwrap()
@@ -230,13 +230,17 @@ async fn test_an_alert_raised_before_enrollment_waits_and_then_arrives() {
     core.connectivity_restored();
     rx.wait_for_commit(id).await.unwrap();
     assert_eq!(rx.committed_count(id), 1);
+    // Nothing went out unsigned or unenrolled: the real server would have
+    // refused it (403), and the only alert post it ever saw is the one it took.
+    assert_eq!(rx.requests(Route::Alert), 1);
+    assert_eq!(rx.alert_answers(id), [201]);
     core.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_retry_after_is_honoured_even_above_the_backoff_cap() {
     let dir = tempfile::tempdir().unwrap();
-    let rx = Receiver::start(ReceiverOptions::default()).await.unwrap();
+    let rx = TestServer::up().await.unwrap();
     // quick_config caps the backoff at 200 ms; the server asks for 2 s.
     let core = enrolled_phone(&rx, quick_config(dir.path(), rx.url()))
         .await

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use auxilio_e2e::{Receiver, ReceiverOptions};
+use auxilio_e2e::TestServer;
 use auxilio_protocol::ReporterRole;
 use auxilio_sim::fleet::{run, FleetConfig};
 use auxilio_sim::geo::{LAT_MAX, LAT_MIN, LON_MAX, LON_MIN};
@@ -13,7 +13,7 @@ use auxilio_sim::geo::{LAT_MAX, LAT_MIN, LON_MAX, LON_MIN};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_a_small_fleet_raises_alerts_that_each_arrive_once() {
     let data = tempfile::tempdir().unwrap();
-    let rx = Receiver::start(ReceiverOptions::default()).await.unwrap();
+    let rx = TestServer::up().await.unwrap();
     let mut config = FleetConfig::new(rx.url(), 6, 150.0, Duration::from_secs(6));
     config.code = Some(rx.enroll_code());
     config.data_dir = Some(data.path().to_path_buf());
@@ -30,7 +30,7 @@ async fn test_a_small_fleet_raises_alerts_that_each_arrive_once() {
 
     assert_eq!(report.devices, 6);
     assert_eq!(report.enrolled, 6);
-    assert_eq!(rx.enrolled_devices(), 6);
+    assert_eq!(rx.enrollments(), 6);
     assert!(report.alerts_raised >= 3, "{report}");
     assert_eq!(report.raise_failures, 0, "{report}");
     assert_eq!(report.alerts_received, report.alerts_raised, "{report}");

@@ -5,13 +5,13 @@ use std::time::Duration;
 
 use auxilio_core::SosRequest;
 use auxilio_e2e::harness::{enrolled_phone, quick_config};
-use auxilio_e2e::{Fault, FaultRule, Receiver, ReceiverOptions, Route};
+use auxilio_e2e::{Fault, FaultRule, Route, TestServer};
 use auxilio_protocol::AlertKind;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_500_502_and_408_are_retried() {
     let dir = tempfile::tempdir().unwrap();
-    let rx = Receiver::start(ReceiverOptions::default()).await.unwrap();
+    let rx = TestServer::up().await.unwrap();
     let core = enrolled_phone(&rx, quick_config(dir.path(), rx.url()))
         .await
         .unwrap();

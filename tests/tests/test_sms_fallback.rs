@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use auxilio_core::{Core, CoreEvent, SmsState, SosRequest};
 use auxilio_e2e::harness::{enrolled_phone, quick_config, EventLog};
-use auxilio_e2e::{Receiver, ReceiverOptions};
+use auxilio_e2e::{ServerOptions, TestServer};
 use auxilio_protocol::sms::parse_sms;
 use auxilio_protocol::AlertKind;
 
@@ -23,7 +23,7 @@ async fn raise(core: &Core, kind: AlertKind, silent: bool) -> auxilio_core::Aler
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_with_the_server_down_the_alert_goes_out_as_a_signed_sms() {
     let dir = tempfile::tempdir().unwrap();
-    let rx = Receiver::start(ReceiverOptions::default()).await.unwrap();
+    let rx = TestServer::up().await.unwrap();
     let mut config = quick_config(dir.path(), rx.url());
     config.sms_number = Some("+51 900 105 105".into());
     config.sms_fallback_after = Duration::from_millis(300);
@@ -75,9 +75,9 @@ async fn test_with_the_server_down_the_alert_goes_out_as_a_signed_sms() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_the_sms_number_learned_at_enrollment_is_used() {
     let dir = tempfile::tempdir().unwrap();
-    let rx = Receiver::start(ReceiverOptions {
+    let rx = TestServer::start(ServerOptions {
         sms_number: Some("+51 900 222 333".into()),
-        ..ReceiverOptions::default()
+        ..ServerOptions::default()
     })
     .await
     .unwrap();
@@ -102,7 +102,7 @@ async fn test_the_sms_number_learned_at_enrollment_is_used() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_no_sms_when_the_server_answers_in_time() {
     let dir = tempfile::tempdir().unwrap();
-    let rx = Receiver::start(ReceiverOptions::default()).await.unwrap();
+    let rx = TestServer::up().await.unwrap();
     let mut config = quick_config(dir.path(), rx.url());
     config.sms_number = Some("+51 900 105 105".into());
     config.sms_fallback_after = Duration::from_millis(800);
@@ -111,8 +111,14 @@ async fn test_no_sms_when_the_server_answers_in_time() {
 
     let id = raise(&core, AlertKind::Asalto, false).await;
     rx.wait_for_commit(id).await.unwrap();
-    // Past the fallback time, no SMS was asked for.
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    // When the fallback comes due, core finds the receipt and says so.
+    events
+        .wait_for("the fallback found not needed", |e| {
+            matches!(e, CoreEvent::SmsFallbackNotNeeded { alert_id } if *alert_id == id)
+                .then_some(())
+        })
+        .await
+        .unwrap();
     assert!(!events
         .all()
         .iter()

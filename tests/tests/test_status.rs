@@ -1,12 +1,10 @@
-//! The person who asked for help sees each step the serenazgo takes:
-//! acknowledged, a unit dispatched, en route (with its distance), on scene,
-//! resolved.
-
-use std::time::Duration;
+//! The person who asked for help sees each step the serenazgo takes on the
+//! real server's lifecycle: acknowledged, a unit dispatched, en route (with
+//! the distance the server measures), on scene, resolved.
 
 use auxilio_core::{AlertStatus, CoreEvent, SosRequest};
-use auxilio_e2e::harness::{enrolled_phone, keep_feeding, quick_config, EventLog};
-use auxilio_e2e::{OperatorUpdate, Receiver, ReceiverOptions};
+use auxilio_e2e::harness::{enrolled_phone, quick_config, EventLog};
+use auxilio_e2e::{TestServer, UNIT_CALL_SIGN};
 use auxilio_protocol::{AlertKind, Outcome};
 
 /// The name of a status event, or `None` for other events.
@@ -27,7 +25,7 @@ fn step(e: &CoreEvent) -> Option<&'static str> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_the_reporter_follows_the_operator_step_by_step() {
     let dir = tempfile::tempdir().unwrap();
-    let rx = Receiver::start(ReceiverOptions::default()).await.unwrap();
+    let rx = TestServer::up().await.unwrap();
     let core = enrolled_phone(&rx, quick_config(dir.path(), rx.url()))
         .await
         .unwrap();
@@ -50,8 +48,8 @@ async fn test_the_reporter_follows_the_operator_step_by_step() {
         .unwrap();
 
     // The operator acknowledges; the phone learns it on its next poll.
-    rx.operator_update(id, OperatorUpdate::acknowledged())
-        .unwrap();
+    let operator = rx.operator();
+    operator.acknowledge(id).await.unwrap();
     events
         .wait_for("acknowledged", |e| {
             matches!(e, CoreEvent::Acknowledged { .. }).then_some(())
@@ -59,8 +57,7 @@ async fn test_the_reporter_follows_the_operator_step_by_step() {
         .await
         .unwrap();
 
-    rx.operator_update(id, OperatorUpdate::dispatched("Serenazgo 07", 1200.0))
-        .unwrap();
+    operator.dispatch(id, rx.unit_id()).await.unwrap();
     let view = events
         .wait_for("dispatched", |e| match e {
             CoreEvent::Dispatched { view, .. } => Some(view.clone()),
@@ -68,10 +65,9 @@ async fn test_the_reporter_follows_the_operator_step_by_step() {
         })
         .await
         .unwrap();
-    assert_eq!(view.unit_name.as_deref(), Some("Serenazgo 07"));
+    assert_eq!(view.unit_name.as_deref(), Some(UNIT_CALL_SIGN));
 
-    rx.operator_update(id, OperatorUpdate::en_route(650.0))
-        .unwrap();
+    operator.en_route(id).await.unwrap();
     let view = events
         .wait_for("en route", |e| match e {
             CoreEvent::EnRoute { view, .. } => Some(view.clone()),
@@ -79,9 +75,11 @@ async fn test_the_reporter_follows_the_operator_step_by_step() {
         })
         .await
         .unwrap();
-    assert_eq!(view.unit_distance_m, Some(650.0));
+    // The unit stands ~650 m east of the phone's fix.
+    let distance = view.unit_distance_m.unwrap();
+    assert!((600.0..700.0).contains(&distance), "{distance} m");
 
-    rx.operator_update(id, OperatorUpdate::on_scene()).unwrap();
+    operator.on_scene(id).await.unwrap();
     events
         .wait_for("on scene", |e| {
             matches!(e, CoreEvent::OnScene { .. }).then_some(())
@@ -89,8 +87,7 @@ async fn test_the_reporter_follows_the_operator_step_by_step() {
         .await
         .unwrap();
 
-    rx.operator_update(id, OperatorUpdate::resolved(Outcome::Attended))
-        .unwrap();
+    operator.resolve(id, Outcome::Attended).await.unwrap();
     let view = events
         .wait_for("resolved", |e| match e {
             CoreEvent::Resolved { view, .. } => Some(view.clone()),
@@ -119,18 +116,32 @@ async fn test_the_reporter_follows_the_operator_step_by_step() {
     assert_eq!(local.status, Some(AlertStatus::Resolved));
 
     // A resolved alert is closed: calling it off now is refused, and
-    // tracking stops (several tracking intervals pass without a new position).
+    // tracking says it stopped; nothing is left to send.
     assert!(core.cancel(id, None).await.is_err());
-    let _gps = keep_feeding(&core, Duration::from_millis(50));
+    events
+        .wait_for("tracking to stop", |e| {
+            matches!(e, CoreEvent::TrackingStopped { alert_id } if *alert_id == id).then_some(())
+        })
+        .await
+        .unwrap();
     core.wait_drained().await.unwrap();
-    let tracked = rx.positions(id).len();
-    tokio::time::sleep(Duration::from_millis(1000)).await;
-    core.wait_drained().await.unwrap();
-    assert_eq!(
-        rx.positions(id).len(),
-        tracked,
-        "no tracking after resolved"
-    );
     assert!(core.pending().unwrap().is_empty());
+    // The server's history has every step, by the operator.
+    let history = rx.detail(id).unwrap().history;
+    let steps: Vec<&str> = history
+        .iter()
+        .filter_map(|h| h.to_status.as_deref())
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "new",
+            "acknowledged",
+            "dispatched",
+            "en_route",
+            "on_scene",
+            "resolved"
+        ]
+    );
     core.shutdown().await;
 }

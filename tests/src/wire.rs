@@ -1,4 +1,5 @@
-//! State shared by the handlers, the accept loop and the test's handle.
+//! State shared by the fault layer's connections and the test's handle:
+//! the fault script, the journal, held requests, and a change signal.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -6,40 +7,46 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use axum::response::Response;
 use tokio::sync::{watch, Notify};
 
-use crate::fault::Route;
-use crate::state::State;
+use crate::fault::FaultScript;
+use crate::journal::Journal;
 
-pub(crate) struct Shared {
-    state: Mutex<State>,
-    /// Woken after every change, for the `wait_*` helpers.
+pub(crate) struct Wire {
+    journal: Mutex<Journal>,
+    faults: Mutex<FaultScript>,
+    /// Woken after every request and answer, for the `wait_*` helpers.
     pub changed: Notify,
     /// Bumped by `release_held`; held requests wait for a change.
     release: watch::Sender<u64>,
     held: AtomicUsize,
 }
 
-impl Shared {
-    pub(crate) fn new(state: State) -> Self {
-        Shared {
-            state: Mutex::new(state),
+/// A lock that a panicking test thread poisoned is still usable: the data
+/// behind it is plain bookkeeping.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Wire {
+    pub(crate) fn new() -> Self {
+        Wire {
+            journal: Mutex::default(),
+            faults: Mutex::default(),
             changed: Notify::new(),
             release: watch::channel(0).0,
             held: AtomicUsize::new(0),
         }
     }
 
-    /// The state, even if a panicking test thread poisoned the lock.
-    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    pub(crate) fn journal(&self) -> MutexGuard<'_, Journal> {
+        lock(&self.journal)
+    }
+
+    pub(crate) fn faults(&self) -> MutexGuard<'_, FaultScript> {
+        lock(&self.faults)
     }
 
     pub(crate) fn touch(&self) {
         self.changed.notify_waiters();
-    }
-
-    pub(crate) fn count(&self, route: Route) {
-        self.lock().count_request(route);
-        self.touch();
     }
 
     pub(crate) fn held(&self) -> usize {
@@ -52,7 +59,7 @@ impl Shared {
         release.mark_unchanged();
         let _guard = HeldGuard::new(self);
         self.touch();
-        // An error means the sender is gone: the receiver is being dropped.
+        // An error means the sender is gone: the server is being dropped.
         let _ = release.changed().await;
     }
 
@@ -63,12 +70,12 @@ impl Shared {
 
 /// Counts a held request for as long as its handler lives (an aborted
 /// connection drops the handler and so the count).
-struct HeldGuard<'a>(&'a Shared);
+struct HeldGuard<'a>(&'a Wire);
 
 impl<'a> HeldGuard<'a> {
-    fn new(shared: &'a Shared) -> Self {
-        shared.held.fetch_add(1, Ordering::SeqCst);
-        HeldGuard(shared)
+    fn new(wire: &'a Wire) -> Self {
+        wire.held.fetch_add(1, Ordering::SeqCst);
+        HeldGuard(wire)
     }
 }
 
@@ -79,7 +86,7 @@ impl Drop for HeldGuard<'_> {
     }
 }
 
-/// Lets a handler close its own TCP connection without answering.
+/// Lets the fault layer close its own TCP connection without answering.
 #[derive(Clone)]
 pub(crate) struct ConnHandle {
     kill: Arc<Notify>,
