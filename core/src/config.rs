@@ -29,7 +29,13 @@ pub struct CoreConfig {
     pub sms_fallback_after: Duration,
     /// `None`: no SMS fallback unless enrollment gives a number.
     pub sms_number: Option<String>,
+    /// How often a position update is queued while an alert is open…
     pub tracking_interval: Duration,
+    /// …for this long after it was raised; then every `tracking_slow_interval`
+    /// (to save battery) while it stays open…
+    pub tracking_slow_after: Duration,
+    pub tracking_slow_interval: Duration,
+    /// …until it is resolved or cancelled, or this long after it was raised.
     pub tracking_max: Duration,
     /// Queued position updates kept per alert and endpoint; the newest win.
     pub max_positions_per_alert: u32,
@@ -46,7 +52,8 @@ pub struct CoreConfig {
 
 impl CoreConfig {
     /// The defaults of the contract (8 s fix deadline, 50 m, 30 s fresh, 1 s–60 s
-    /// backoff, 15 s timeout, 30 s SMS fallback, 10 s tracking for 60 min,
+    /// backoff, 15 s timeout, 30 s SMS fallback, tracking every 10 s for the
+    /// first hour then every 60 s while the alert is open, up to 12 h,
     /// 2,000 positions per alert, 200 per batch, 5 s status polling).
     pub fn new(data_dir: impl Into<PathBuf>, server: url::Url) -> Self {
         CoreConfig {
@@ -63,7 +70,9 @@ impl CoreConfig {
             sms_fallback_after: Duration::from_secs(30),
             sms_number: None,
             tracking_interval: Duration::from_secs(10),
-            tracking_max: Duration::from_secs(60 * 60),
+            tracking_slow_after: Duration::from_secs(60 * 60),
+            tracking_slow_interval: Duration::from_secs(60),
+            tracking_max: Duration::from_secs(12 * 60 * 60),
             max_positions_per_alert: 2000,
             position_batch_max: 200,
             status_poll_interval: Duration::from_secs(5),

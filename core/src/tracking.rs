@@ -1,13 +1,14 @@
-//! Tracking after an SOS: every `tracking_interval`, the newest fed fix (if
-//! it is not the last one queued) becomes a position update, until the
-//! alert is resolved or cancelled, or `tracking_max` has passed.
+//! Tracking after an SOS: every `tracking_interval` (every
+//! `tracking_slow_interval` once `tracking_slow_after` has passed), the
+//! newest fed fix (if it is not the last one queued) becomes a position
+//! update, for as long as the alert is open, up to `tracking_max`.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use auxilio_protocol::wire::PATH_POSITIONS;
 use auxilio_protocol::{AlertId, FixSource, PositionUpdate, Validate};
-use tokio::time::{Instant, MissedTickBehavior};
+use tokio::time::Instant;
 
 use crate::events::OutboxItemKind;
 use crate::fix::{as_last_known, is_fresh, Fed, FixPolicy};
@@ -83,22 +84,27 @@ pub(crate) async fn run(shared: Arc<Shared>, alert_id: AlertId, since_raised: Du
 
 async fn track(shared: &Arc<Shared>, alert_id: AlertId, since_raised: Duration) {
     let mut shutdown = shared.shutdown.subscribe();
-    let remaining = shared.config.tracking_max.saturating_sub(since_raised);
-    let deadline = Instant::now() + remaining;
-    let every = shared
-        .config
-        .tracking_interval
-        .max(Duration::from_millis(100));
-    let mut ticks = tokio::time::interval_at(Instant::now() + every, every);
-    ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let started = Instant::now();
+    let raised = started.checked_sub(since_raised).unwrap_or(started);
+    let cfg = &shared.config;
+    let deadline = raised + cfg.tracking_max;
+    let slow_from = raised + cfg.tracking_slow_after;
+    let floor = Duration::from_millis(100);
+    let (every, slow_every) = (
+        cfg.tracking_interval.max(floor),
+        cfg.tracking_slow_interval.max(floor),
+    );
+    let mut next = started + every;
     loop {
         tokio::select! {
-            _ = ticks.tick() => {}
+            _ = tokio::time::sleep_until(next) => {}
             _ = stopped(&mut shutdown) => return,
         }
-        if Instant::now() > deadline {
+        let now = Instant::now();
+        if now > deadline {
             return;
         }
+        next = now + if now >= slow_from { slow_every } else { every };
         match shared.read(move |c| alerts::progress(c, alert_id)).await {
             Ok(Some(p)) if !p.is_closed() => {}
             Ok(_) => return,

@@ -7,8 +7,10 @@ mod support;
 use std::time::Duration;
 
 use auxilio_core::protocol::Place;
-use auxilio_core::{AlertKind, Core, CoreError, Fix, FixSource, OutboxItemKind, SosRequest};
-use support::{config, dead_url, gps, profile};
+use auxilio_core::{
+    AlertKind, Core, CoreError, CoreEvent, Fix, FixSource, OutboxItemKind, SosRequest,
+};
+use support::{config, dead_url, gps, next_event, profile};
 use tokio::time::Instant;
 
 fn sos() -> SosRequest {
@@ -246,6 +248,47 @@ async fn test_tracking_queues_new_fixes_every_interval_until_tracking_max() {
         .collect();
     assert_eq!(seqs, (0..n as u32).collect::<Vec<_>>());
     assert!(core.alert(id).unwrap().is_some());
+    core.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn test_an_open_alert_is_tracked_past_the_first_hour_at_a_slower_pace() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(dir.path(), dead_url());
+    cfg.tracking_interval = Duration::from_secs(10);
+    cfg.tracking_slow_after = Duration::from_secs(60);
+    cfg.tracking_slow_interval = Duration::from_secs(60);
+    cfg.tracking_max = Duration::from_secs(6 * 60);
+    cfg.max_positions_per_alert = 1000;
+    let core = Core::open(cfg).await.unwrap();
+    core.set_profile(profile()).unwrap();
+    let mut events = core.subscribe();
+    core.feed_fix(gps(0, 5.0)).unwrap();
+    let id = core.raise_sos(sos()).await.unwrap();
+    // A new fix every 2 s for the first minute: a position every 10 s.
+    for i in 1..=30 {
+        core.feed_fix(gps(-i, 5.0)).unwrap();
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    let fast = queued_positions(&core);
+    assert!(
+        (5..=6).contains(&fast),
+        "every 10 s in the first minute: {fast}"
+    );
+    // The alert stays open: tracking goes on, once a minute, to its end.
+    for i in 31..=210 {
+        core.feed_fix(gps(-i, 5.0)).unwrap();
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    let slow = queued_positions(&core) - fast;
+    assert!(
+        (4..=6).contains(&slow),
+        "once a minute after the first: {slow}"
+    );
+    next_event(&mut events, |e| {
+        matches!(e, CoreEvent::TrackingStopped { alert_id } if *alert_id == id).then_some(())
+    })
+    .await;
     core.shutdown().await;
 }
 

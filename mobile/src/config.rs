@@ -31,9 +31,13 @@ pub struct CoreConfig {
     pub sms_fallback_after_ms: u64,
     /// `None`: no SMS fallback unless enrollment gives a number.
     pub sms_number: Option<String>,
-    /// How often a position update is queued while an alert is open.
+    /// How often a position update is queued while an alert is open…
     pub tracking_interval_ms: u64,
-    /// Tracking stops after this long.
+    /// …for this long after it was raised; then every
+    /// `tracking_slow_interval_ms` while it stays open…
+    pub tracking_slow_after_ms: u64,
+    pub tracking_slow_interval_ms: u64,
+    /// …up to this long after it was raised.
     pub tracking_max_ms: u64,
     pub max_positions_per_alert: u32,
     pub position_batch_max: u32,
@@ -78,6 +82,8 @@ impl From<auxilio_core::CoreConfig> for CoreConfig {
             sms_fallback_after_ms: ms(c.sms_fallback_after),
             sms_number: c.sms_number,
             tracking_interval_ms: ms(c.tracking_interval),
+            tracking_slow_after_ms: ms(c.tracking_slow_after),
+            tracking_slow_interval_ms: ms(c.tracking_slow_interval),
             tracking_max_ms: ms(c.tracking_max),
             max_positions_per_alert: c.max_positions_per_alert,
             position_batch_max: u32::try_from(c.position_batch_max).unwrap_or(u32::MAX),
@@ -109,6 +115,8 @@ impl TryFrom<CoreConfig> for auxilio_core::CoreConfig {
             sms_fallback_after: duration(c.sms_fallback_after_ms),
             sms_number: c.sms_number,
             tracking_interval: duration(c.tracking_interval_ms),
+            tracking_slow_after: duration(c.tracking_slow_after_ms),
+            tracking_slow_interval: duration(c.tracking_slow_interval_ms),
             tracking_max: duration(c.tracking_max_ms),
             max_positions_per_alert: c.max_positions_per_alert,
             position_batch_max: usize::try_from(c.position_batch_max).unwrap_or(usize::MAX),

@@ -133,6 +133,18 @@ pub(crate) fn record_view(
     id: AlertId,
     view: &AlertView,
 ) -> Result<bool, CoreError> {
+    let stored: Option<String> = tx
+        .prepare_cached("SELECT view_json FROM alerts WHERE id = ?1")?
+        .query_row(params![id.to_string()], |r| r.get(0))
+        .optional()?
+        .flatten();
+    if let Some(current) = stored.and_then(|j| serde_json::from_str::<AlertView>(&j).ok()) {
+        if is_behind(view, &current) {
+            // A late answer (a slow status poll, a retried post) never moves
+            // what the person sees backwards.
+            return Ok(false);
+        }
+    }
     let bit = 1i64 << (view.status as u8);
     tx.prepare_cached("UPDATE alerts SET status = ?2, view_json = ?3 WHERE id = ?1")?
         .execute(params![
@@ -146,6 +158,27 @@ pub(crate) fn record_view(
         )?
         .execute(params![id.to_string(), bit])?;
     Ok(first == 1)
+}
+
+/// How far along its life a status is: the server only moves an alert
+/// forward, and both ends are final.
+fn stage(status: AlertStatus) -> u8 {
+    match status {
+        AlertStatus::New => 0,
+        AlertStatus::Acknowledged => 1,
+        AlertStatus::Dispatched => 2,
+        AlertStatus::EnRoute => 3,
+        AlertStatus::OnScene => 4,
+        AlertStatus::Resolved | AlertStatus::Cancelled => 5,
+    }
+}
+
+/// Whether `view` is older than the `current` one: an earlier status, an
+/// earlier server update, or another end after a final status.
+fn is_behind(view: &AlertView, current: &AlertView) -> bool {
+    stage(view.status) < stage(current.status)
+        || view.updated_at_ms < current.updated_at_ms
+        || (current.status.is_terminal() && view.status != current.status)
 }
 
 /// Moves the SMS fallback state forward; true if it changed.

@@ -366,3 +366,31 @@ fn test_a_position_batch_carries_one_alert_only() {
     assert!(batch.iter().all(|r| r.alert_id == second));
     assert_eq!(batch.len(), 3);
 }
+
+#[test]
+fn test_a_late_view_never_moves_the_status_backwards() {
+    use auxilio_protocol::{AlertStatus, AlertView};
+    let db = Db::open_in_memory().unwrap();
+    let id = raise(&db, &[A]);
+    let view = |status, updated_at_ms| AlertView {
+        id,
+        status,
+        received_at_ms: NOW,
+        updated_at_ms,
+        outcome: None,
+        unit_distance_m: None,
+        unit_name: None,
+    };
+    let record = |v: AlertView| db.write(|tx| alerts::record_view(tx, id, &v)).unwrap();
+    let status = || db.read(|c| alerts::get(c, id)).unwrap().unwrap().status;
+    assert!(record(view(AlertStatus::Acknowledged, NOW + 10)));
+    // The answer to a retried post, or a poll sent earlier, arrives late.
+    assert!(!record(view(AlertStatus::New, NOW + 5)));
+    assert_eq!(status(), Some(AlertStatus::Acknowledged));
+    assert!(record(view(AlertStatus::EnRoute, NOW + 20)));
+    // The same status with an older update (an older distance) is ignored too.
+    assert!(!record(view(AlertStatus::EnRoute, NOW + 15)));
+    assert!(record(view(AlertStatus::Resolved, NOW + 30)));
+    assert!(!record(view(AlertStatus::Cancelled, NOW + 40)));
+    assert_eq!(status(), Some(AlertStatus::Resolved));
+}
