@@ -43,8 +43,8 @@ pub struct Cli {
 pub enum Cmd {
     /// Serve the API.
     Serve(ServeArgs),
-    /// A fresh database with demo data, served, with credentials printed,
-    /// and a simulated fleet of phones raising alerts through auxilio-core.
+    /// A fresh database with demo data, served, with credentials printed
+    /// (`cargo xtask demo` adds a simulated fleet of phones).
     Demo(DemoArgs),
     /// Create an organization (a transport firm, a market, a comedor…).
     CreateOrg(OrgArgs),
@@ -93,15 +93,10 @@ pub struct ServeArgs {
 pub struct DemoArgs {
     #[command(flatten)]
     pub serve: ServeArgs,
-    /// Simulated phones; 0 runs no fleet.
-    #[arg(long, env = "AUXILIO_FLEET_DEVICES", default_value_t = 12)]
-    pub fleet_devices: usize,
-    /// Alerts per minute across the whole fleet.
-    #[arg(long, env = "AUXILIO_FLEET_RATE", default_value_t = 2.0)]
-    pub fleet_rate: f64,
-    /// How long the fleet runs, in minutes.
-    #[arg(long, env = "AUXILIO_FLEET_MINUTES", default_value_t = 240)]
-    pub fleet_minutes: u64,
+    /// Once listening, write `url=…` and `code=…` lines to this file (for
+    /// `cargo xtask demo`, which starts the simulated fleet with them).
+    #[arg(long)]
+    pub info_file: Option<PathBuf>,
 }
 
 /// The TOML file: the same settings as [`ServeArgs`] plus `db`.

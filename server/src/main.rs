@@ -4,11 +4,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use auxilio_server::admin;
-use auxilio_server::config::{Cli, Cmd, DemoArgs, FileConfig, ServeConfig};
-use auxilio_server::demo::FleetFn;
+use auxilio_server::config::{Cli, Cmd, FileConfig, ServeConfig};
 use auxilio_server::server::{open_state, serve_on, ServeError};
 use auxilio_server::store::sqlite::SqliteStore;
-use auxilio_sim::fleet::FleetConfig;
 use clap::Parser;
 
 fn main() -> ExitCode {
@@ -39,34 +37,6 @@ fn main() -> ExitCode {
     }
 }
 
-/// The simulated fleet of the demo: phones driven by the real auxilio-core.
-fn fleet(args: &DemoArgs) -> Option<FleetFn> {
-    if args.fleet_devices == 0 {
-        return None;
-    }
-    let (devices, rate) = (args.fleet_devices, args.fleet_rate.max(0.0));
-    let duration = std::time::Duration::from_secs(args.fleet_minutes.saturating_mul(60));
-    Some(Box::new(move |url: String, code: String| {
-        Box::pin(async move {
-            let Ok(server) = url::Url::parse(&url) else {
-                tracing::error!("the demo fleet got an unusable server URL");
-                return;
-            };
-            let mut config = FleetConfig::new(server, devices, rate, duration);
-            config.code = Some(code);
-            println!("  fleet:           {devices} simulated phones, {rate} alerts/min");
-            match auxilio_sim::fleet::run(config).await {
-                Ok(report) => tracing::info!(
-                    raised = report.alerts_raised,
-                    received = report.alerts_received,
-                    "the demo fleet finished"
-                ),
-                Err(e) => tracing::error!(error = %e, "the demo fleet stopped"),
-            }
-        })
-    }))
-}
-
 fn open_store(
     cli_db: Option<std::path::PathBuf>,
     file: FileConfig,
@@ -90,9 +60,8 @@ async fn run(cli: Cli) -> Result<(), ServeError> {
         }
         Cmd::Demo(args) => {
             let explicit_db = cli.db.clone();
-            let fleet = fleet(&args);
             let cfg = ServeConfig::resolve(cli.db, args.serve, file);
-            auxilio_server::demo::run(explicit_db, cfg.listen, cfg.settings, fleet).await
+            auxilio_server::demo::run(explicit_db, cfg.listen, cfg.settings, args.info_file).await
         }
         Cmd::CreateOrg(args) => {
             let id = admin::create_org(open_store(cli.db, file)?.as_ref(), &args)?;

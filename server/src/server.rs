@@ -21,6 +21,8 @@ pub enum ServeError {
     Admin(#[from] crate::admin::AdminError),
     #[error("{0}")]
     Refused(String),
+    #[error("cannot write the demo's info file: {0}")]
+    InfoFile(std::io::Error),
 }
 
 /// Opens the database and starts the writer.
