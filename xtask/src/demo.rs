@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus};
 use std::time::{Duration, Instant};
 
+use crate::cmd::{announce, run, Error};
 use crate::install;
-use crate::steps::{cargo, npm, root, run, target_dir, Error, DEMO_DEBS};
+use crate::steps::{cargo, npm, root, target_dir, DEMO_DEBS};
 
 /// How long the server may take to seed and listen before the demo gives up.
 const START_TIMEOUT: Duration = Duration::from_secs(120);
@@ -110,7 +111,7 @@ pub fn demo(args: &[String]) -> Result<(), Error> {
         .args(&server_args)
         .arg("--info-file")
         .arg(&info);
-    eprintln!("xtask: $ {}", format!("{server:?}").replace('"', ""));
+    announce(&server);
     let mut server = server
         .spawn()
         .map_err(|e| Error(format!("could not start auxilio-server: {e}")))?;

@@ -2,6 +2,7 @@
 //! simulated fleet; `cargo xtask test` runs every check CI runs. Both install
 //! what they need on a fresh Debian machine (or say exactly what is missing).
 
+mod cmd;
 mod demo;
 mod install;
 mod steps;

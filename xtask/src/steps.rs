@@ -1,34 +1,11 @@
 //! The steps behind each command.
 
-use std::fmt;
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use crate::cmd::{run, Error};
 use crate::install;
-
-#[derive(Debug)]
-pub struct Error(pub String);
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// Runs a command with inherited output; a non-zero exit is an error.
-pub fn run(cmd: &mut Command) -> Result<(), Error> {
-    let shown = format!("{cmd:?}").replace('"', "");
-    eprintln!("xtask: $ {shown}");
-    let status = cmd
-        .status()
-        .map_err(|e| Error(format!("could not start {shown}: {e}")))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(Error(format!("{shown} failed ({status})")))
-    }
-}
 
 /// The workspace root (xtask's manifest is one level below it).
 pub fn root() -> PathBuf {
