@@ -160,10 +160,7 @@ pub async fn run(
         std::env::temp_dir().join(format!("auxilio-demo-{}.db", auxilio_protocol::now_ms()))
     });
     if db.exists() {
-        return Err(ServeError::Refused(format!(
-            "the demo needs a fresh database, and {} exists",
-            db.display()
-        )));
+        return Err(ServeError::DemoNeedsFreshDb(db));
     }
     let state = open_state(&db, settings)?;
     let creds = seed(state.store.as_ref())?;
