@@ -8,10 +8,10 @@ use thiserror::Error;
 
 use crate::auth::{self, AuthError};
 use crate::config::{AccountArgs, CodeArgs, OrgArgs, UnitArgs};
+use crate::domain::DomainError;
 use crate::model::OrgPlace;
 use crate::store::{
-    Actor, Applied, Command, DomainError, NewAccount, NewCode, NewOrganization, NewUnit, Store,
-    StoreError,
+    Actor, Applied, Command, NewAccount, NewCode, NewOrganization, NewUnit, Store, StoreError,
 };
 
 #[derive(Debug, Error)]

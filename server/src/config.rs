@@ -1,6 +1,11 @@
 //! The command line: one clap struct (flags and environment), plus an
-//! optional TOML file for the server settings. Parsed once in `main`.
-//! Precedence: flag or environment > file > default.
+//! optional TOML file with the same settings. Parsed once in `main`.
+//!
+//! [`Options`] is both: clap fills it from flags and environment, serde from
+//! the file (same names, with `_`); [`Options::or`] is the one merge
+//! (flag or environment > file) and [`Options::settings`] the one place
+//! where defaults fill what neither gave (the values are
+//! [`Settings::default`], [`DEFAULT_LISTEN`], [`DEFAULT_DB`]).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -13,6 +18,16 @@ use thiserror::Error;
 use crate::model::{Agency, OrgKind, Role};
 use crate::ratelimit::Rate;
 use crate::state::Settings;
+
+/// Where `serve` listens unless told.
+pub const DEFAULT_LISTEN: SocketAddr = SocketAddr::V4(std::net::SocketAddrV4::new(
+    std::net::Ipv4Addr::LOCALHOST,
+    8080,
+));
+/// The database of `serve` and the admin commands unless told.
+pub const DEFAULT_DB: &str = "auxilio.db";
+/// The built web UI, served once it exists (it has an index.html).
+pub const DEFAULT_UI_DIR: &str = "ui/dist";
 
 #[derive(Debug, Error)]
 pub enum ConfigError {
@@ -29,10 +44,12 @@ pub enum ConfigError {
     about = "Auxilio dispatch server (serenazgo / PNP)"
 )]
 pub struct Cli {
-    /// The SQLite database file.
+    /// The SQLite database file [default: auxilio.db; for demo, a new one in
+    /// the temporary directory].
     #[arg(long, env = "AUXILIO_DB", global = true)]
     pub db: Option<PathBuf>,
-    /// An optional TOML file with the `serve` settings (same names as the flags, with `_`).
+    /// An optional TOML file with the `serve` settings and `db` (same names as
+    /// the flags, with `_`); a flag or variable beats it.
     #[arg(long, env = "AUXILIO_CONFIG", global = true)]
     pub config: Option<PathBuf>,
     #[command(subcommand)]
@@ -42,9 +59,9 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Cmd {
     /// Serve the API.
-    Serve(ServeArgs),
-    /// A fresh database with demo data, served, with credentials printed,
-    /// and a simulated fleet of phones raising alerts through auxilio-core.
+    Serve(Options),
+    /// A fresh database with demo data, served, with credentials printed
+    /// (`cargo xtask demo` adds a simulated fleet of phones).
     Demo(DemoArgs),
     /// Create an organization (a transport firm, a market, a comedor…).
     CreateOrg(OrgArgs),
@@ -58,8 +75,15 @@ pub enum Cmd {
     RevokeDevice(RevokeArgs),
 }
 
-#[derive(Args, Debug, Default, Clone)]
-pub struct ServeArgs {
+/// The settings of `serve` and `demo`, each `None` when not given. The
+/// `[default: …]` in the help texts are checked against the real defaults
+/// by a test.
+#[derive(Args, Deserialize, Debug, Default, Clone, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Options {
+    /// The database: the global `--db` flag (`AUXILIO_DB`), or `db` in the file.
+    #[arg(skip)]
+    pub db: Option<PathBuf>,
     /// Address to listen on [default: 127.0.0.1:8080].
     #[arg(long, env = "AUXILIO_LISTEN")]
     pub listen: Option<SocketAddr>,
@@ -89,107 +113,71 @@ pub struct ServeArgs {
     pub ui_dir: Option<PathBuf>,
 }
 
-#[derive(Args, Debug, Default, Clone)]
-pub struct DemoArgs {
-    #[command(flatten)]
-    pub serve: ServeArgs,
-    /// Simulated phones; 0 runs no fleet.
-    #[arg(long, env = "AUXILIO_FLEET_DEVICES", default_value_t = 12)]
-    pub fleet_devices: usize,
-    /// Alerts per minute across the whole fleet.
-    #[arg(long, env = "AUXILIO_FLEET_RATE", default_value_t = 2.0)]
-    pub fleet_rate: f64,
-    /// How long the fleet runs, in minutes.
-    #[arg(long, env = "AUXILIO_FLEET_MINUTES", default_value_t = 240)]
-    pub fleet_minutes: u64,
-}
-
-/// The TOML file: the same settings as [`ServeArgs`] plus `db`.
-#[derive(Deserialize, Debug, Default, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct FileConfig {
-    pub db: Option<PathBuf>,
-    pub listen: Option<SocketAddr>,
-    pub sms_number: Option<String>,
-    pub rate_device_per_min: Option<u32>,
-    pub rate_device_burst: Option<u32>,
-    pub rate_ip_per_min: Option<u32>,
-    pub rate_ip_burst: Option<u32>,
-    pub session_hours: Option<u64>,
-    pub secure_cookies: Option<bool>,
-    pub ui_dir: Option<PathBuf>,
-}
-
-impl FileConfig {
+impl Options {
+    /// The TOML file at `path`; none given is an empty one.
     pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
         match path {
-            None => Ok(FileConfig::default()),
+            None => Ok(Options::default()),
             Some(p) => Ok(toml::from_str(&std::fs::read_to_string(p)?)?),
         }
     }
-}
 
-/// Everything `serve` needs, resolved.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ServeConfig {
-    pub db: PathBuf,
-    pub listen: SocketAddr,
-    pub settings: Settings,
-}
-
-impl ServeConfig {
-    pub fn resolve(db: Option<PathBuf>, args: ServeArgs, file: FileConfig) -> Self {
-        let d = Settings::default();
-        let settings = Settings {
-            sms_number: args.sms_number.or(file.sms_number),
-            device_rate: Rate {
-                per_minute: args
-                    .rate_device_per_min
-                    .or(file.rate_device_per_min)
-                    .unwrap_or(d.device_rate.per_minute),
-                burst: args
-                    .rate_device_burst
-                    .or(file.rate_device_burst)
-                    .unwrap_or(d.device_rate.burst),
-            },
-            ip_rate: Rate {
-                per_minute: args
-                    .rate_ip_per_min
-                    .or(file.rate_ip_per_min)
-                    .unwrap_or(d.ip_rate.per_minute),
-                burst: args
-                    .rate_ip_burst
-                    .or(file.rate_ip_burst)
-                    .unwrap_or(d.ip_rate.burst),
-            },
-            session_ttl: args
-                .session_hours
-                .or(file.session_hours)
-                .map(|h| Duration::from_secs(h.saturating_mul(3600)))
-                .unwrap_or(d.session_ttl),
-            secure_cookies: args
-                .secure_cookies
-                .or(file.secure_cookies)
-                .unwrap_or(d.secure_cookies),
-            device_cache_ttl: d.device_cache_ttl,
-            // `app()` serves it only once built (it has an index.html).
-            ui_dir: Some(
-                args.ui_dir
-                    .or(file.ui_dir)
-                    .unwrap_or_else(|| "ui/dist".into()),
-            ),
-        };
-        ServeConfig {
-            db: db
-                .or(file.db)
-                .unwrap_or_else(|| PathBuf::from("auxilio.db")),
-            listen: args
-                .listen
-                .or(file.listen)
-                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
-            settings,
+    /// What `self` (flags and environment) gives, else what `file` gives.
+    pub fn or(self, file: Options) -> Options {
+        Options {
+            db: self.db.or(file.db),
+            listen: self.listen.or(file.listen),
+            sms_number: self.sms_number.or(file.sms_number),
+            rate_device_per_min: self.rate_device_per_min.or(file.rate_device_per_min),
+            rate_device_burst: self.rate_device_burst.or(file.rate_device_burst),
+            rate_ip_per_min: self.rate_ip_per_min.or(file.rate_ip_per_min),
+            rate_ip_burst: self.rate_ip_burst.or(file.rate_ip_burst),
+            session_hours: self.session_hours.or(file.session_hours),
+            secure_cookies: self.secure_cookies.or(file.secure_cookies),
+            ui_dir: self.ui_dir.or(file.ui_dir),
         }
     }
+
+    pub fn db(&self) -> PathBuf {
+        self.db.clone().unwrap_or_else(|| DEFAULT_DB.into())
+    }
+
+    pub fn listen(&self) -> SocketAddr {
+        self.listen.unwrap_or(DEFAULT_LISTEN)
+    }
+
+    /// The app's settings: what was given, defaults for the rest.
+    pub fn settings(&self) -> Settings {
+        let d = Settings::default();
+        Settings {
+            sms_number: self.sms_number.clone(),
+            device_rate: Rate {
+                per_minute: self.rate_device_per_min.unwrap_or(d.device_rate.per_minute),
+                burst: self.rate_device_burst.unwrap_or(d.device_rate.burst),
+            },
+            ip_rate: Rate {
+                per_minute: self.rate_ip_per_min.unwrap_or(d.ip_rate.per_minute),
+                burst: self.rate_ip_burst.unwrap_or(d.ip_rate.burst),
+            },
+            session_ttl: self
+                .session_hours
+                .map(|h| Duration::from_secs(h.saturating_mul(3600)))
+                .unwrap_or(d.session_ttl),
+            secure_cookies: self.secure_cookies.unwrap_or(d.secure_cookies),
+            device_cache_ttl: d.device_cache_ttl,
+            ui_dir: Some(self.ui_dir.clone().unwrap_or_else(|| DEFAULT_UI_DIR.into())),
+        }
+    }
+}
+
+#[derive(Args, Debug, Default, Clone)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub serve: Options,
+    /// Once listening, write `url=…` and `code=…` lines to this file (for
+    /// `cargo xtask demo`, which starts the simulated fleet with them).
+    #[arg(long)]
+    pub info_file: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -258,25 +246,86 @@ mod tests {
 
     #[test]
     fn flags_beat_the_file_and_the_file_beats_defaults() {
-        let file: FileConfig = toml::from_str(
+        let file: Options = toml::from_str(
             "listen = \"0.0.0.0:9000\"\nrate_ip_per_min = 10\nsms_number = \"+51 944 000 111\"\ndb = \"f.db\"",
         )
         .unwrap();
-        let args = ServeArgs {
+        let given = Options {
             rate_ip_per_min: Some(20),
-            ..ServeArgs::default()
+            ..Options::default()
         };
-        let cfg = ServeConfig::resolve(None, args, file);
-        assert_eq!(cfg.listen, "0.0.0.0:9000".parse().unwrap());
-        assert_eq!(cfg.settings.ip_rate.per_minute, 20);
-        assert_eq!(cfg.settings.device_rate, Settings::default().device_rate);
-        assert_eq!(cfg.db, PathBuf::from("f.db"));
-        assert_eq!(cfg.settings.sms_number.as_deref(), Some("+51 944 000 111"));
+        let options = given.or(file);
+        let settings = options.settings();
+        assert_eq!(options.listen(), "0.0.0.0:9000".parse().unwrap());
+        assert_eq!(settings.ip_rate.per_minute, 20);
+        assert_eq!(settings.device_rate, Settings::default().device_rate);
+        assert_eq!(options.db(), PathBuf::from("f.db"));
+        assert_eq!(settings.sms_number.as_deref(), Some("+51 944 000 111"));
+        let flag_db = Options {
+            db: Some("flag.db".into()),
+            ..Options::default()
+        };
+        assert_eq!(flag_db.or(options).db(), PathBuf::from("flag.db"));
+    }
+
+    #[test]
+    fn nothing_given_is_the_defaults() {
+        let options = Options::default().or(Options::load(None).unwrap());
+        assert_eq!(options.listen(), DEFAULT_LISTEN);
+        assert_eq!(options.db(), PathBuf::from(DEFAULT_DB));
+        assert_eq!(
+            options.settings(),
+            Settings {
+                ui_dir: Some(DEFAULT_UI_DIR.into()),
+                ..Settings::default()
+            }
+        );
     }
 
     #[test]
     fn an_unknown_key_in_the_file_is_refused() {
-        assert!(toml::from_str::<FileConfig>("lisen = \"x\"").is_err());
+        assert!(toml::from_str::<Options>("lisen = \"x\"").is_err());
+    }
+
+    #[test]
+    fn every_key_of_the_file_is_known() {
+        let file: Options = toml::from_str(
+            "db = \"a.db\"\nlisten = \"127.0.0.1:1\"\nsms_number = \"1\"\nrate_device_per_min = 1\n\
+             rate_device_burst = 1\nrate_ip_per_min = 1\nrate_ip_burst = 1\nsession_hours = 1\n\
+             secure_cookies = true\nui_dir = \"u\"",
+        )
+        .unwrap();
+        assert_eq!(file.settings().session_ttl, Duration::from_secs(3600));
+        assert_eq!(file.db(), PathBuf::from("a.db"));
+    }
+
+    #[test]
+    fn the_help_tells_the_real_defaults() {
+        use clap::CommandFactory;
+        let mut cli = Cli::command();
+        cli.build(); // copies the global --db into the subcommands
+        let help = cli
+            .find_subcommand_mut("serve")
+            .unwrap()
+            .render_long_help()
+            .to_string()
+            .replace('\n', " ");
+        let d = Settings::default();
+        for default in [
+            DEFAULT_LISTEN.to_string(),
+            d.device_rate.per_minute.to_string(),
+            d.device_rate.burst.to_string(),
+            d.ip_rate.per_minute.to_string(),
+            d.ip_rate.burst.to_string(),
+            (d.session_ttl.as_secs() / 3600).to_string(),
+            DEFAULT_UI_DIR.to_string(),
+            DEFAULT_DB.to_string(),
+        ] {
+            assert!(
+                help.contains(&format!("[default: {default}")),
+                "the help does not say the default {default}"
+            );
+        }
     }
 
     #[test]
@@ -293,7 +342,7 @@ mod tests {
         assert_eq!(cli.db, Some(PathBuf::from("a.db")));
         assert!(matches!(
             cli.command,
-            Cmd::Serve(ServeArgs {
+            Cmd::Serve(Options {
                 listen: Some(_),
                 ..
             })

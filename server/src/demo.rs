@@ -1,13 +1,11 @@
 //! `auxilio-server demo`: a fresh database with the demo data of El
 //! Porvenir, served, with the credentials and the console URL printed.
 //!
-//! The simulated fleet plugs in through [`FleetFn`]: a function that gets the
-//! server URL and a multi-use enrollment code (`auxilio_sim::fleet::run` will
-//! be wired here by the binary once `auxilio-sim` is ready).
+//! The simulated fleet is not part of the server: `cargo xtask demo` starts
+//! `auxilio-sim fleet` with the URL and the enrollment code that the demo
+//! writes to its `--info-file`.
 
-use std::future::Future;
-use std::path::PathBuf;
-use std::pin::Pin;
+use std::path::{Path, PathBuf};
 
 use tokio::net::TcpListener;
 
@@ -17,10 +15,6 @@ use crate::model::{Agency, OrgKind, OrgPlace, Role};
 use crate::server::{open_state, serve_on, ServeError};
 use crate::state::Settings;
 use crate::store::{Command, NewCode, NewOrganization, Store};
-
-/// Starts the simulated fleet against `server_url` with the enrollment `code`.
-pub type FleetFn =
-    Box<dyn FnOnce(String, String) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send>;
 
 /// What the demo prints.
 #[derive(Debug, Clone, PartialEq)]
@@ -145,21 +139,28 @@ pub fn seed(store: &dyn Store) -> Result<DemoCredentials, ServeError> {
     })
 }
 
-/// Seeds a fresh database, serves it, and starts the fleet if one is given.
+/// Writes `url=…` and `code=…` lines to `path`, whole or not at all (a
+/// temporary file renamed into place), so a reader never sees half of it.
+fn write_info(path: &Path, url: &str, code: &str) -> std::io::Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    std::fs::write(&tmp, format!("url={url}\ncode={code}\n"))?;
+    std::fs::rename(&tmp, path)
+}
+
+/// Seeds a fresh database and serves it; once listening, writes the URL and
+/// the enrollment code to `info_file` if one is given.
 pub async fn run(
     db: Option<PathBuf>,
     listen: std::net::SocketAddr,
     settings: Settings,
-    fleet: Option<FleetFn>,
+    info_file: Option<PathBuf>,
 ) -> Result<(), ServeError> {
     let db = db.unwrap_or_else(|| {
         std::env::temp_dir().join(format!("auxilio-demo-{}.db", auxilio_protocol::now_ms()))
     });
     if db.exists() {
-        return Err(ServeError::Refused(format!(
-            "the demo needs a fresh database, and {} exists",
-            db.display()
-        )));
+        return Err(ServeError::DemoNeedsFreshDb(db));
     }
     let state = open_state(&db, settings)?;
     let creds = seed(state.store.as_ref())?;
@@ -184,11 +185,8 @@ pub async fn run(
     );
     println!("  QR for a flyer:  {}", qr.display());
     println!("listening on {url}");
-    match fleet {
-        Some(start) => {
-            tokio::spawn(start(url, creds.code.clone()));
-        }
-        None => println!("  (no simulated fleet in this build: raise alerts with auxilio-sim and the code above)"),
+    if let Some(path) = info_file {
+        write_info(&path, &url, &creds.code).map_err(ServeError::InfoFile)?;
     }
     serve_on(listener, state).await
 }
@@ -217,5 +215,17 @@ mod tests {
         let unit = store.account_by_username(&creds.unit.0).unwrap().unwrap();
         assert!(unit.account.unit_id.is_some());
         assert_eq!(store.units().unwrap().len(), 5);
+    }
+
+    #[test]
+    fn the_info_file_has_the_url_and_the_code_and_no_temporary_is_left() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("demo.info");
+        write_info(&path, "http://127.0.0.1:1234", "ep-abc").unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "url=http://127.0.0.1:1234\ncode=ep-abc\n"
+        );
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }

@@ -8,7 +8,8 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
-use crate::store::{DomainError, StoreError};
+use crate::domain::DomainError;
+use crate::store::StoreError;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct AppError {

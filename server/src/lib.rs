@@ -9,6 +9,7 @@
 //! - [`auth`]: argon2 passwords, sessions, the `Responder` extractor.
 //! - [`writer`]: the single group-commit writer; [`committed`]: what one commit publishes.
 //! - [`store`]: the `Store` trait and the SQLite backend.
+//! - [`domain`]: why a command is refused ([`domain::DomainError`]), apart from storage.
 //! - [`lifecycle`], [`distance`], [`ratelimit`], [`metrics`], [`model`].
 //! - [`config`], [`admin`], [`demo`]: the command line.
 
@@ -20,6 +21,7 @@ pub mod config;
 pub mod demo;
 pub mod device_cache;
 pub mod distance;
+pub mod domain;
 pub mod error;
 pub mod extract;
 pub mod lifecycle;

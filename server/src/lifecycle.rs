@@ -7,8 +7,8 @@
 
 use auxilio_protocol::AlertStatus::{self, *};
 
+use crate::domain::DomainError;
 use crate::model::status_str;
-use crate::store::DomainError;
 
 /// Who asks for the change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

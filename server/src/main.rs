@@ -4,11 +4,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use auxilio_server::admin;
-use auxilio_server::config::{Cli, Cmd, DemoArgs, FileConfig, ServeConfig};
-use auxilio_server::demo::FleetFn;
+use auxilio_server::config::{Cli, Cmd, Options};
 use auxilio_server::server::{open_state, serve_on, ServeError};
 use auxilio_server::store::sqlite::SqliteStore;
-use auxilio_sim::fleet::FleetConfig;
 use clap::Parser;
 
 fn main() -> ExitCode {
@@ -39,83 +37,56 @@ fn main() -> ExitCode {
     }
 }
 
-/// The simulated fleet of the demo: phones driven by the real auxilio-core.
-fn fleet(args: &DemoArgs) -> Option<FleetFn> {
-    if args.fleet_devices == 0 {
-        return None;
-    }
-    let (devices, rate) = (args.fleet_devices, args.fleet_rate.max(0.0));
-    let duration = std::time::Duration::from_secs(args.fleet_minutes.saturating_mul(60));
-    Some(Box::new(move |url: String, code: String| {
-        Box::pin(async move {
-            let Ok(server) = url::Url::parse(&url) else {
-                tracing::error!("the demo fleet got an unusable server URL");
-                return;
-            };
-            let mut config = FleetConfig::new(server, devices, rate, duration);
-            config.code = Some(code);
-            println!("  fleet:           {devices} simulated phones, {rate} alerts/min");
-            match auxilio_sim::fleet::run(config).await {
-                Ok(report) => tracing::info!(
-                    raised = report.alerts_raised,
-                    received = report.alerts_received,
-                    "the demo fleet finished"
-                ),
-                Err(e) => tracing::error!(error = %e, "the demo fleet stopped"),
-            }
-        })
-    }))
-}
-
-fn open_store(
-    cli_db: Option<std::path::PathBuf>,
-    file: FileConfig,
-) -> Result<Arc<SqliteStore>, ServeError> {
-    let db = cli_db.or(file.db).unwrap_or_else(|| "auxilio.db".into());
-    Ok(Arc::new(SqliteStore::open(&db)?))
+fn open_store(options: &Options) -> Result<Arc<SqliteStore>, ServeError> {
+    Ok(Arc::new(SqliteStore::open(&options.db())?))
 }
 
 async fn run(cli: Cli) -> Result<(), ServeError> {
-    let file =
-        FileConfig::load(cli.config.as_deref()).map_err(|e| ServeError::Refused(e.to_string()))?;
+    let given = match &cli.command {
+        Cmd::Serve(options) => options.clone(),
+        Cmd::Demo(args) => args.serve.clone(),
+        _ => Options::default(),
+    };
+    let options = Options {
+        db: cli.db,
+        ..given
+    }
+    .or(Options::load(cli.config.as_deref())?);
     match cli.command {
-        Cmd::Serve(args) => {
-            let cfg = ServeConfig::resolve(cli.db, args, file);
-            let state = open_state(&cfg.db, cfg.settings)?;
-            let listener = tokio::net::TcpListener::bind(cfg.listen).await?;
+        Cmd::Serve(_) => {
+            let state = open_state(&options.db(), options.settings())?;
+            let listener = tokio::net::TcpListener::bind(options.listen()).await?;
             let addr = listener.local_addr()?;
             tracing::info!(%addr, "serving");
             println!("listening on http://{addr}");
             serve_on(listener, state).await
         }
         Cmd::Demo(args) => {
-            let explicit_db = cli.db.clone();
-            let fleet = fleet(&args);
-            let cfg = ServeConfig::resolve(cli.db, args.serve, file);
-            auxilio_server::demo::run(explicit_db, cfg.listen, cfg.settings, fleet).await
+            let (listen, settings) = (options.listen(), options.settings());
+            auxilio_server::demo::run(options.db, listen, settings, args.info_file).await
         }
         Cmd::CreateOrg(args) => {
-            let id = admin::create_org(open_store(cli.db, file)?.as_ref(), &args)?;
+            let id = admin::create_org(open_store(&options)?.as_ref(), &args)?;
             println!("organization {id} created");
             Ok(())
         }
         Cmd::CreateCode(args) => {
-            let (code, link, qr) = admin::create_code(open_store(cli.db, file)?.as_ref(), &args)?;
+            let (code, link, qr) = admin::create_code(open_store(&options)?.as_ref(), &args)?;
             println!("code: {code}\nlink: {link}\nQR:   {}", qr.display());
             Ok(())
         }
         Cmd::CreateUnit(args) => {
-            let id = admin::create_unit(open_store(cli.db, file)?.as_ref(), &args, None)?;
+            let id = admin::create_unit(open_store(&options)?.as_ref(), &args, None)?;
             println!("unit {id} created");
             Ok(())
         }
         Cmd::CreateAccount(args) => {
-            let (id, password) = admin::create_account(open_store(cli.db, file)?.as_ref(), &args)?;
+            let (id, password) = admin::create_account(open_store(&options)?.as_ref(), &args)?;
             println!("account {id} created; password (shown once): {password}");
             Ok(())
         }
         Cmd::RevokeDevice(args) => {
-            admin::revoke_device(open_store(cli.db, file)?.as_ref(), args.device)?;
+            admin::revoke_device(open_store(&options)?.as_ref(), args.device)?;
             println!("device revoked");
             Ok(())
         }

@@ -1,7 +1,7 @@
 //! Running the app on a socket.
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use thiserror::Error;
@@ -19,8 +19,12 @@ pub enum ServeError {
     Io(#[from] std::io::Error),
     #[error(transparent)]
     Admin(#[from] crate::admin::AdminError),
-    #[error("{0}")]
-    Refused(String),
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error("the demo needs a fresh database, and {} exists", .0.display())]
+    DemoNeedsFreshDb(PathBuf),
+    #[error("cannot write the demo's info file: {0}")]
+    InfoFile(std::io::Error),
 }
 
 /// Opens the database and starts the writer.

@@ -8,9 +8,10 @@ use std::sync::Arc;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::committed::Committed;
+use crate::domain::DomainError;
 use crate::error::AppError;
 use crate::metrics::Metrics;
-use crate::store::{Applied, Command, DomainError, Store};
+use crate::store::{Applied, Command, Store};
 
 /// Commands committed together at most.
 pub const MAX_BATCH: usize = 1024;

@@ -1,6 +1,6 @@
 //! Many simulated phones moving through El Porvenir, each with its own
 //! `auxilio-core` and data directory, raising alerts at a total rate.
-//! `auxilio-server demo` runs this in-process.
+//! `cargo xtask demo` runs this (`auxilio-sim fleet`) next to `auxilio-server demo`.
 
 use std::collections::HashMap;
 use std::future::Future;

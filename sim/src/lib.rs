@@ -3,7 +3,7 @@
 //!
 //! - [`phone::raise`] and [`phone::deliver`]: one phone, one data directory.
 //! - [`fleet::run`]: many phones moving through El Porvenir, used by the
-//!   `fleet` command and in-process by `auxilio-server demo`.
+//!   `fleet` command, which `cargo xtask demo` starts next to the server.
 
 pub mod cli;
 mod error;

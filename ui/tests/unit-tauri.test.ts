@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { unitData, type UnitConn } from '../src/unit/data';
+import { unitData } from '../src/unit/data';
+import type { UnitConn } from '../src/unit/types';
 import { TauriUnitData, UNIT_CMD, UNIT_EVT } from '../src/unit/tauri';
 import { WebUnitData } from '../src/unit/web';
 import { clearFakeTauri, fakeTauri } from './fake-tauri';

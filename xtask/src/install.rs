@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-use crate::steps::{run, Error};
+use crate::cmd::{run, Error};
 
 /// Is this Debian package installed?
 fn has_deb(package: &str) -> bool {

@@ -2,6 +2,8 @@
 //! simulated fleet; `cargo xtask test` runs every check CI runs. Both install
 //! what they need on a fresh Debian machine (or say exactly what is missing).
 
+mod cmd;
+mod demo;
 mod install;
 mod steps;
 
@@ -12,7 +14,8 @@ usage: cargo xtask <command>
 
 commands:
   demo    the dispatch centre with a simulated fleet, on embedded SQLite
-          (extra arguments go to `auxilio-server demo`)
+          (--fleet-devices/--fleet-rate/--fleet-minutes for the fleet,
+          the rest goes to `auxilio-server demo`)
   test    every check CI runs: fmt, clippy, Rust tests, mobile targets, UI, browser
   bench   the benchmarks behind BENCHMARKS.md
 ";
@@ -20,7 +23,7 @@ commands:
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
-        Some("demo") => steps::demo(&args[1..]),
+        Some("demo") => demo::demo(&args[1..]),
         Some("test") => steps::test(),
         Some("bench") => steps::bench(),
         _ => {

@@ -1,34 +1,11 @@
 //! The steps behind each command.
 
-use std::fmt;
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use crate::cmd::{run, Error};
 use crate::install;
-
-#[derive(Debug)]
-pub struct Error(pub String);
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// Runs a command with inherited output; a non-zero exit is an error.
-pub fn run(cmd: &mut Command) -> Result<(), Error> {
-    let shown = format!("{cmd:?}").replace('"', "");
-    eprintln!("xtask: $ {shown}");
-    let status = cmd
-        .status()
-        .map_err(|e| Error(format!("could not start {shown}: {e}")))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(Error(format!("{shown} failed ({status})")))
-    }
-}
 
 /// The workspace root (xtask's manifest is one level below it).
 pub fn root() -> PathBuf {
@@ -43,13 +20,13 @@ pub fn target_dir() -> PathBuf {
         .unwrap_or_else(|_| root().join("target"))
 }
 
-fn cargo() -> Command {
+pub fn cargo() -> Command {
     let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     c.current_dir(root());
     c
 }
 
-fn npm(args: &[&str]) -> Command {
+pub fn npm(args: &[&str]) -> Command {
     let mut c = Command::new("npm");
     c.current_dir(root().join("ui"))
         .args(args)
@@ -80,21 +57,8 @@ pub const TEST_DEBS: &[&str] = &[
     "libc6-dev-arm64-cross",
 ];
 
-const DEMO_DEBS: &[&str] = &["gcc", "pkg-config"];
-
-pub fn demo(args: &[String]) -> Result<(), Error> {
-    install::debs(DEMO_DEBS)?;
-    // A debug build: it compiles in a third of the time and is fast enough for a demo.
-    run(cargo().args(["build", "-p", "auxilio-server", "-p", "auxilio-sim"]))?;
-    if root().join("ui/package.json").exists() && !root().join("ui/dist/index.html").exists() {
-        run(&mut npm(&["ci", "--no-audit", "--no-fund"]))?;
-        run(&mut npm(&["run", "build"]))?;
-    }
-    let server = target_dir().join("debug").join("auxilio-server");
-    let mut cmd = Command::new(server);
-    cmd.current_dir(root()).arg("demo").args(args);
-    run(&mut cmd)
-}
+/// What the demo and the benchmarks need: C for rusqlite and ring.
+pub const DEMO_DEBS: &[&str] = &["gcc", "pkg-config"];
 
 /// The checks, in order; the summary prints how long each took.
 type Step = (&'static str, fn() -> Result<(), Error>);

@@ -6,7 +6,8 @@ import { Login, alarm } from '../console/ConsoleApp';
 import { MapView } from '../console/MapView';
 import { formatAge, formatDistance, t, type MessageKey } from '../i18n';
 import { distanceM, refuseFix } from '../logic/fix';
-import { isUnitError, unitData, type UnitAlert, type UnitConn, type UnitData, type UnitStep } from './data';
+import { unitData } from './data';
+import { isUnitError, type UnitAlert, type UnitConn, type UnitData, type UnitStep } from './types';
 
 const ACCEPTED_KEY = 'auxilio.unit.accepted';
 /** Report at most this often, unless the unit moved more than REPORT_MOVE_M. */

@@ -6,8 +6,8 @@
 
 import type { Account, UnitView } from '../api/console-types';
 import type { AlertId } from '../api/types';
-import type { UnitAlert, UnitConn, UnitData, UnitError, UnitStep, UnitWatch } from './data';
-import { isUnitError } from './data';
+import type { UnitAlert, UnitConn, UnitData, UnitError, UnitStep, UnitWatch } from './types';
+import { isUnitError } from './types';
 import { tauri } from '../api/tauri-ipc';
 
 /** The shell's command names (src-tauri/src/command_names.rs). */

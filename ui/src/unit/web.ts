@@ -5,7 +5,7 @@ import type { Account, UnitView } from '../api/console-types';
 import { ApiError } from '../api/http';
 import { live, login, logout, me, openAlerts, reportUnit, transition, units } from '../api/responder';
 import type { AlertId } from '../api/types';
-import type { UnitAlert, UnitData, UnitError, UnitStep, UnitWatch } from './data';
+import type { UnitAlert, UnitData, UnitError, UnitStep, UnitWatch } from './types';
 
 const DUTY_KEY = 'auxilio.unit.duty';
 

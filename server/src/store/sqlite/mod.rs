@@ -2,6 +2,7 @@
 //! (a commit is on disk before it returns), one writer connection, and a few
 //! reader connections that never block the writer.
 
+mod ctx;
 mod read;
 mod rows;
 pub mod schema;

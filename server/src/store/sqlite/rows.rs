@@ -142,6 +142,11 @@ pub(super) fn alert_view(conn: &Connection, id: AlertId) -> Result<Option<AlertV
     Ok(row)
 }
 
+/// [`alert_view`] of an alert this transaction knows exists.
+pub(super) fn view(conn: &Connection, id: AlertId) -> Result<AlertView, StoreError> {
+    alert_view(conn, id)?.ok_or(StoreError::Corrupt("an alert vanished mid-transaction"))
+}
+
 pub(super) const UNIT_SELECT: &str =
     "SELECT id, call_sign, agency, lat, lon, position_at_ms, available FROM units";
 

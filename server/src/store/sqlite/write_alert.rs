@@ -8,14 +8,15 @@ use auxilio_protocol::{
 };
 use rusqlite::{params, OptionalExtension};
 
-use super::rows;
-use super::write::{CmdError, CmdResult, Ctx};
+use super::ctx::{CmdError, CmdResult, Ctx};
+use super::rows::view;
+use crate::domain::DomainError;
 use crate::lifecycle::{self, By};
 use crate::model::{
     clock_suspect, parse_status, status_str, AlertSummary, LastFix, PositionEvent, StatusEvent,
     StreamPayload,
 };
-use crate::store::{Applied, DomainError, StoreError};
+use crate::store::{Applied, StoreError};
 
 fn to_json<T: serde::Serialize>(value: &T) -> CmdResult<String> {
     serde_json::to_string(value)
@@ -41,12 +42,6 @@ fn owner(ctx: &Ctx<'_>, alert_id: AlertId) -> CmdResult<Option<String>> {
         .optional()?)
 }
 
-pub(super) fn view(ctx: &Ctx<'_>, id: AlertId) -> CmdResult<auxilio_protocol::AlertView> {
-    rows::alert_view(ctx.conn, id)?.ok_or(CmdError::Store(StoreError::Corrupt(
-        "an alert vanished mid-transaction",
-    )))
-}
-
 pub(super) fn ingest_alert(
     ctx: &mut Ctx<'_>,
     device_id: DeviceId,
@@ -62,7 +57,7 @@ pub(super) fn ingest_alert(
             return Err(DomainError::Conflict("this alert id belongs to another device").into());
         }
         return Ok(Applied::Alert {
-            view: view(ctx, alert.id)?,
+            view: view(ctx.conn, alert.id)?,
             created: false,
         });
     }
@@ -234,7 +229,7 @@ pub(super) fn cancel(ctx: &mut Ctx<'_>, device_id: DeviceId, cancel: Cancel) -> 
     if from.is_terminal() {
         // Already cancelled (a retry) or already resolved: the cancel is moot;
         // the phone learns the final status from the view.
-        return Ok(Applied::View(view(ctx, cancel.alert_id)?));
+        return Ok(Applied::View(view(ctx.conn, cancel.alert_id)?));
     }
     lifecycle::check(from, AlertStatus::Cancelled, By::Reporter)?;
     ctx.conn.execute(
@@ -251,7 +246,7 @@ pub(super) fn cancel(ctx: &mut Ctx<'_>, device_id: DeviceId, cancel: Cancel) -> 
     if let Some(unit) = unit_id {
         super::write_responder::release_unit(ctx, unit)?;
     }
-    let view = view(ctx, cancel.alert_id)?;
+    let view = view(ctx.conn, cancel.alert_id)?;
     ctx.emit(StreamPayload::Status(StatusEvent {
         alert_id: cancel.alert_id,
         view: view.clone(),

@@ -3,14 +3,14 @@
 use auxilio_protocol::{check_coordinates, AlertStatus};
 use rusqlite::{params, OptionalExtension};
 
-use super::rows;
-use super::write::{CmdError, CmdResult, Ctx};
-use super::write_alert::view;
+use super::ctx::{CmdError, CmdResult, Ctx};
+use super::rows::{self, view};
+use crate::domain::DomainError;
 use crate::lifecycle::{self, By};
 use crate::model::{
     outcome_str, parse_status, status_str, Account, Role, StatusEvent, StreamPayload,
 };
-use crate::store::{Applied, DomainError, StoreError, TransitionRequest};
+use crate::store::{Applied, StoreError, TransitionRequest};
 
 /// Marks a unit available again and tells the consoles.
 pub(super) fn release_unit(ctx: &mut Ctx<'_>, unit_id: i64) -> CmdResult<()> {
@@ -127,7 +127,7 @@ pub(super) fn transition(
         (Some(status_str(from)), Some(status_str(req.to))),
         detail.as_deref(),
     )?;
-    let view = view(ctx, req.alert_id)?;
+    let view = view(ctx.conn, req.alert_id)?;
     let unit_id = ctx
         .conn
         .prepare_cached("SELECT unit_id FROM alerts WHERE id = ?1")?
@@ -176,7 +176,7 @@ pub(super) fn unit_report(
         };
         for id in open {
             let alert_id = rows::uuid(&id)?;
-            let view = view(ctx, alert_id)?;
+            let view = view(ctx.conn, alert_id)?;
             ctx.emit(StreamPayload::Status(StatusEvent {
                 alert_id,
                 view,
