@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use auxilio_protocol::wire::{HEADER_DEVICE, HEADER_SIGNATURE};
 use auxilio_protocol::{ApiError, DeviceId};
-use reqwest::header::{CONTENT_TYPE, RETRY_AFTER};
+use reqwest::header::{CONTENT_TYPE, DATE, RETRY_AFTER};
 
-use super::backoff::parse_retry_after;
+use super::backoff::{parse_retry_after, reference_now};
 use crate::CoreError;
 
 /// How long the reason text of a refusal may be (it is shown to the person).
@@ -99,13 +99,13 @@ impl Http {
             .await
             .map_err(transport_failure)?;
         let status = resp.status().as_u16();
-        let retry_after = resp
-            .headers()
-            .get(RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let header = |name: reqwest::header::HeaderName| {
+            resp.headers().get(name).and_then(|v| v.to_str().ok())
+        };
+        let retry_after =
+            header(RETRY_AFTER).and_then(|v| parse_retry_after(v, reference_now(header(DATE))));
         let body = resp.bytes().await.map_err(transport_failure)?.to_vec();
-        classify(status, retry_after.as_deref(), &body)?;
+        classify(status, retry_after, &body)?;
         Ok(Reply { status, body })
     }
 }
@@ -130,8 +130,13 @@ fn transport_failure(e: reqwest::Error) -> Failure {
 
 /// Sorts an answer: 2xx is `Ok`; 3xx (a captive portal, a proxy), 408, 429
 /// and 5xx are transient; every other status is permanent, with the server's
-/// `{kind, message}` if any.
-pub(crate) fn classify(status: u16, retry_after: Option<&str>, body: &[u8]) -> Result<(), Failure> {
+/// `{kind, message}` if any. `retry_after` is the answer's parsed
+/// `Retry-After` (see [`parse_retry_after`]).
+pub(crate) fn classify(
+    status: u16,
+    retry_after: Option<Duration>,
+    body: &[u8],
+) -> Result<(), Failure> {
     if (200..300).contains(&status) {
         return Ok(());
     }
@@ -143,7 +148,7 @@ pub(crate) fn classify(status: u16, retry_after: Option<&str>, body: &[u8]) -> R
     {
         return Err(Failure::Transient {
             reason: format!("HTTP {status}"),
-            retry_after: retry_after.and_then(parse_retry_after),
+            retry_after,
         });
     }
     let (kind, message) = match api {
@@ -195,14 +200,18 @@ mod tests {
             );
         }
         assert_eq!(
-            classify(503, Some("7"), b""),
+            classify(503, Some(Duration::from_secs(7)), b""),
             Err(Failure::Transient {
                 reason: "HTTP 503".into(),
                 retry_after: Some(Duration::from_secs(7))
             })
         );
         assert!(matches!(
-            classify(429, Some("30"), &api("rate_limited", "slow down")),
+            classify(
+                429,
+                Some(Duration::from_secs(30)),
+                &api("rate_limited", "slow down")
+            ),
             Err(Failure::Transient { retry_after: Some(d), .. }) if d == Duration::from_secs(30)
         ));
     }

@@ -1,5 +1,8 @@
 //! Getting outbox rows to the endpoints.
 
-pub(crate) mod backoff;
+pub mod backoff;
 pub(crate) mod http;
 pub(crate) mod worker;
+
+#[cfg(test)]
+mod policy_fixtures;

@@ -96,6 +96,10 @@ pub(crate) async fn run(shared: Arc<Shared>, index: usize) {
     let mut enrolled = shared.enrolled.subscribe();
     let mut rng = StdRng::from_entropy();
     let mut failures: u32 = 0;
+    let policy = backoff::Policy {
+        initial: shared.config.backoff_initial,
+        cap: shared.config.backoff_cap,
+    };
     loop {
         if shared.is_shutting_down() {
             return;
@@ -172,14 +176,7 @@ pub(crate) async fn run(shared: Arc<Shared>, index: usize) {
             }) => {
                 finish(&shared, &claim, RowState::Queued, None).await;
                 failures = failures.saturating_add(1);
-                let cfg = &shared.config;
-                let wait = backoff::delay(
-                    failures,
-                    cfg.backoff_initial,
-                    cfg.backoff_cap,
-                    retry_after,
-                    &mut rng,
-                );
+                let wait = policy.delay(failures, retry_after, &mut rng);
                 tracing::info!(%reason, failures, wait_ms = wait.as_millis() as u64, "delivery failed, will retry");
                 tokio::select! {
                     _ = tokio::time::sleep(wait) => {}
