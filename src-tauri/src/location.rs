@@ -5,7 +5,8 @@
 //! half answers (0, 0), so it is not even linked; a desktop alert carries the
 //! registered place or a position the user set, labelled `registered_place`.
 //!
-//! Every reading goes through [`fix_from_reading`], which refuses (0, 0), a
+//! Every reading goes through [`fix_from_reading`], which refuses (0, 0) (the
+//! protocol's one rule, `auxilio_protocol::is_null_island`), a
 //! zero or negative accuracy and anything non-finite before core sees it
 //! (core refuses them again: `Core::feed_fix`).
 
@@ -54,16 +55,13 @@ pub enum Refused {
     NoTime,
 }
 
-/// Below this, a coordinate pair is (0, 0): what stubs and broken providers send.
-const NULL_ISLAND_EPS: f64 = 1e-6;
-
 /// Turns a platform reading into a fix for core, or refuses it. Optional
 /// fields that make no sense are dropped, never the fix for them.
 pub fn fix_from_reading(r: &Reading) -> Result<Fix, Refused> {
     if !r.lat.is_finite() || !r.lon.is_finite() || r.lat.abs() > 90.0 || r.lon.abs() > 180.0 {
         return Err(Refused::OutOfRange);
     }
-    if r.lat.abs() < NULL_ISLAND_EPS && r.lon.abs() < NULL_ISLAND_EPS {
+    if auxilio_core::protocol::is_null_island(r.lat, r.lon) {
         return Err(Refused::NullIsland);
     }
     if !r.accuracy_m.is_finite() || r.accuracy_m <= 0.0 {
@@ -251,10 +249,14 @@ mod tests {
             fix_from_reading(&reading(0.0, 0.0, 10.0)),
             Err(Refused::NullIsland)
         );
-        assert_eq!(
-            fix_from_reading(&reading(1e-9, -1e-9, 10.0)),
-            Err(Refused::NullIsland)
-        );
+        // The protocol's one rule: within 1e-5 degrees on both axes.
+        for (lat, lon) in [(1e-9, -1e-9), (1e-6, 1e-6), (-9e-6, 9e-6)] {
+            assert_eq!(
+                fix_from_reading(&reading(lat, lon, 10.0)),
+                Err(Refused::NullIsland)
+            );
+        }
+        assert!(fix_from_reading(&reading(2e-5, 0.0, 10.0)).is_ok());
     }
 
     #[test]
