@@ -1,5 +1,6 @@
 //! Getting outbox rows to the endpoints.
 
+pub(crate) mod answer;
 pub mod backoff;
 pub(crate) mod http;
 pub(crate) mod worker;

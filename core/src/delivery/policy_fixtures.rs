@@ -8,7 +8,15 @@ use rand::rngs::StdRng;
 use rand::SeedableRng;
 use serde::Deserialize;
 
+use std::collections::HashMap;
+
+use super::answer::{self, Expect};
 use super::backoff::{self, Policy, RETRY_AFTER_LIMIT};
+use super::http::Failure;
+use crate::events::OutboxItemKind;
+use crate::model::RowState;
+use crate::outbox::queue::{self, Claim, NewMessage};
+use crate::outbox::Db;
 use crate::CoreConfig;
 
 macro_rules! fixture {
@@ -119,4 +127,185 @@ fn retry_after_header_forms_follow_the_table() {
     }
     // Without a server date, a date is measured on this clock.
     assert!(backoff::reference_now(None) > now);
+}
+
+#[derive(Deserialize)]
+struct AnswerTable {
+    alert_id: uuid::Uuid,
+    cases: Vec<AnswerCase>,
+}
+
+#[derive(Deserialize)]
+struct AnswerCase {
+    name: String,
+    expect: String,
+    status: u16,
+    body: String,
+    outcome: Outcome,
+}
+
+#[derive(Deserialize, Debug, PartialEq, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+enum Outcome {
+    Delivered,
+    Transient,
+    Permanent,
+}
+
+fn outcome_of(r: &Result<(), Failure>) -> Outcome {
+    match r {
+        Ok(()) => Outcome::Delivered,
+        Err(Failure::Transient { .. }) => Outcome::Transient,
+        Err(Failure::Permanent { .. }) => Outcome::Permanent,
+    }
+}
+
+#[test]
+fn answers_are_sorted_as_the_table_says() {
+    let t: AnswerTable = fixture!("answers.json");
+    for c in &t.cases {
+        let expect = match c.expect.as_str() {
+            "alert" => Expect::View(t.alert_id),
+            "positions" => Expect::Receipt,
+            other => panic!("unknown expect {other}"),
+        };
+        let got = answer::judge(c.status, None, c.body.as_bytes(), expect);
+        assert_eq!(outcome_of(&got), c.outcome, "{}", c.name);
+    }
+}
+
+#[derive(Deserialize)]
+struct OrderTable {
+    scenarios: Vec<Scenario>,
+}
+
+#[derive(Deserialize)]
+struct Scenario {
+    name: String,
+    steps: Vec<Step>,
+    #[serde(rename = "final")]
+    end: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Step {
+    Queue {
+        queue: String,
+    },
+    Send {
+        send: Option<String>,
+        #[serde(default)]
+        answer: Option<Outcome>,
+    },
+}
+
+const ENDPOINT: &str = "http://serenazgo.test/";
+const NOW: i64 = 1_750_000_000_000;
+
+/// The outbox of one endpoint driven through the real queue (SQLite in
+/// memory), answering as the scenario says, as the delivery worker does.
+struct Drive {
+    db: Db,
+    ids: HashMap<String, uuid::Uuid>,
+    names: HashMap<uuid::Uuid, String>,
+    seq: u32,
+    rows: Vec<(uuid::Uuid, OutboxItemKind)>,
+}
+
+impl Drive {
+    fn queue(&mut self, what: &str) {
+        let (name, item) = what.split_once('.').unwrap();
+        let id = *self
+            .ids
+            .entry(name.to_owned())
+            .or_insert_with(uuid::Uuid::now_v7);
+        self.names.insert(id, name.to_owned());
+        let item = OutboxItemKind::parse(item).unwrap();
+        self.seq += 1;
+        let msg = NewMessage {
+            alert_id: id,
+            item,
+            seq: (item == OutboxItemKind::Position).then_some(self.seq),
+            method: "POST",
+            path: "/x",
+            body: b"{}",
+            signature: None,
+        };
+        self.db
+            .write(|tx| match item {
+                OutboxItemKind::Alert => queue::enqueue_alert(tx, &[ENDPOINT.into()], &msg, NOW),
+                _ => queue::enqueue_dependent(tx, &msg, NOW).map(drop),
+            })
+            .unwrap();
+        self.rows.push((id, item));
+    }
+
+    fn send(&mut self, answer: Option<Outcome>) -> Option<String> {
+        let claim = self
+            .db
+            .write(|tx| queue::claim_next(tx, ENDPOINT, 200, NOW))
+            .unwrap()?;
+        let (id, what) = match &claim {
+            Claim::Single(row) => (row.alert_id, row.item.as_str()),
+            Claim::Positions(rows) => (rows[0].alert_id, "positions"),
+        };
+        let state = match answer.unwrap() {
+            Outcome::Delivered => RowState::Delivered,
+            Outcome::Transient => RowState::Queued,
+            Outcome::Permanent => RowState::Wedged,
+        };
+        let refused_alert = state == RowState::Wedged && what == "alert";
+        self.db
+            .write(|tx| {
+                queue::finish(tx, &claim.row_ids(), state, Some("refused"), NOW)?;
+                if refused_alert {
+                    queue::wedge_dependents(tx, ENDPOINT, id, NOW)?;
+                }
+                Ok(())
+            })
+            .unwrap();
+        Some(format!("{}.{what}", self.names[&id]))
+    }
+
+    fn states(&self) -> Vec<String> {
+        let pending = self.db.read(queue::pending).unwrap();
+        let mut seen: HashMap<(uuid::Uuid, OutboxItemKind), usize> = HashMap::new();
+        self.rows
+            .iter()
+            .map(|key| {
+                let nth = seen.entry(*key).or_default();
+                let state = pending
+                    .iter()
+                    .filter(|p| (p.alert_id, p.item) == *key)
+                    .nth(*nth)
+                    .map_or("delivered", |p| p.state.as_str());
+                *nth += 1;
+                state.to_owned()
+            })
+            .collect()
+    }
+}
+
+#[test]
+fn delivery_order_and_wedging_follow_the_table() {
+    let t: OrderTable = fixture!("order.json");
+    for s in t.scenarios {
+        let mut d = Drive {
+            db: Db::open_in_memory().unwrap(),
+            ids: HashMap::new(),
+            names: HashMap::new(),
+            seq: 0,
+            rows: Vec::new(),
+        };
+        for (i, step) in s.steps.iter().enumerate() {
+            match step {
+                Step::Queue { queue } => d.queue(queue),
+                Step::Send { send, answer } => {
+                    assert_eq!(&d.send(*answer), send, "{}: step {i}", s.name);
+                }
+            }
+        }
+        assert_eq!(d.states(), s.end, "{}", s.name);
+    }
 }

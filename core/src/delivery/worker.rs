@@ -11,6 +11,7 @@ use auxilio_protocol::{AlertView, DeviceId, PROTOCOL_VERSION};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
+use super::answer::{self, Expect};
 use super::backoff;
 use super::http::{Failure, Reply, Request};
 use crate::events::OutboxItemKind;
@@ -61,21 +62,6 @@ fn request<'a>(shared: &Shared, claim: &'a Claim) -> Request<'a> {
                 signed_by: Some((shared.device_id, signature)),
             }
         }
-    }
-}
-
-/// Whether a 2xx answer really comes from an Auxilio server: the view of the
-/// same alert, or a batch receipt. Anything else (a captive portal's HTML page
-/// answering 200) is not a delivery. Lenient about extra fields.
-pub(crate) fn answer_is_plausible(claim: &Claim, body: &[u8]) -> bool {
-    let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
-        return false;
-    };
-    match claim {
-        Claim::Single(row) => {
-            value.get("id").and_then(|v| v.as_str()) == Some(row.alert_id.to_string().as_str())
-        }
-        Claim::Positions(_) => value.get("accepted").is_some_and(|v| v.is_u64()),
     }
 }
 
@@ -155,14 +141,11 @@ pub(crate) async fn run(shared: Arc<Shared>, index: usize) {
                 return;
             }
         };
+        // `send` classified the status (`answer::judge` is the whole rule).
         let outcome = match outcome {
-            Ok(reply) if !answer_is_plausible(&claim, &reply.body) => Err(Failure::Transient {
-                reason: format!(
-                    "HTTP {} with an answer that is not from the server",
-                    reply.status
-                ),
-                retry_after: None,
-            }),
+            Ok(reply) if !answer::is_plausible(Expect::of(&claim), &reply.body) => {
+                Err(answer::not_from_the_server(reply.status))
+            }
             other => other,
         };
         match outcome {
@@ -356,30 +339,5 @@ mod tests {
             batch.updates.iter().map(|u| u.seq).collect::<Vec<_>>(),
             [0, 1, 2]
         );
-    }
-
-    #[test]
-    fn a_captive_portal_page_is_not_a_delivery() {
-        let id = Uuid::now_v7();
-        let alert = Claim::Single(row(id, OutboxItemKind::Alert, Vec::new()));
-        let positions = Claim::Positions(vec![row(id, OutboxItemKind::Position, Vec::new())]);
-        assert!(!answer_is_plausible(
-            &alert,
-            b"<html>Bienvenido al WiFi</html>"
-        ));
-        assert!(!answer_is_plausible(&alert, b""));
-        assert!(!answer_is_plausible(
-            &alert,
-            format!("{{\"id\":\"{}\"}}", Uuid::now_v7()).as_bytes()
-        ));
-        assert!(answer_is_plausible(
-            &alert,
-            format!("{{\"id\":\"{id}\",\"status\":\"new\",\"x\":1}}").as_bytes()
-        ));
-        assert!(!answer_is_plausible(&positions, b"{\"ok\":true}"));
-        assert!(answer_is_plausible(
-            &positions,
-            b"{\"accepted\":3,\"duplicates\":0}"
-        ));
     }
 }
