@@ -153,6 +153,24 @@ describe('the /sos page data layer', () => {
     expect(events).toContainEqual({ type: 'wedged', alert_id: id, item: 'enroll', reason: 'bad_code' });
   });
 
+  it('keeps every undelivered alert: 25 raised offline all survive a reload and are shown', async () => {
+    server(() => 'offline');
+    const first = setup();
+    first.d.setContact('ep-CODE', PROFILE);
+    const ids: string[] = [];
+    for (let i = 0; i < 25; i++) {
+      ids.push(await first.d.raiseSos({ kind: 'sos', silent: false }));
+      vi.setSystemTime(Date.now() + 1000);
+    }
+    expect(await first.d.pending()).toBe(25);
+    // The page is closed and opened again on the same localStorage.
+    const again = setup(first.storage);
+    expect(await again.d.pending()).toBe(25);
+    const shown = (await again.d.openAlerts()).map((a) => a.id);
+    expect([...shown].sort()).toEqual([...ids].sort());
+    expect(JSON.parse(first.storage.getItem('auxilio.web.v1')!).items.map((x: { body: string }) => JSON.parse(x.body).id).sort()).toEqual([...ids].sort());
+  });
+
   it('a captive portal\'s 200 page is no delivery: retried, then a 503 Retry-After date is obeyed', async () => {
     let answer: 'portal' | 'busy' | 'ok' = 'portal';
     const calls = server((c) => {

@@ -3,7 +3,8 @@
 // the app (POST /api/v1/alerts, GET …/status, POST …/cancel). Everything is
 // written to localStorage before it is sent, and retried while the page is
 // open and when it is opened again, in core's order and with core's backoff
-// (./policy.ts, tested against the shared tables in fixtures/).
+// (./policy.ts, tested against the shared tables in fixtures/). Nothing
+// undelivered is ever dropped from the queue.
 
 import type { Alert, AlertId, AlertStatus, AlertView, EnrollResponse, Profile } from '../api/types';
 import { PROTOCOL_VERSION } from '../api/types';
@@ -22,6 +23,8 @@ export const TRACK_EVERY_MS = 10_000;
 /** …for this long (as auxilio-core's tracking_max). */
 export const TRACK_FOR_MS = 60 * 60 * 1000;
 const KEY = 'auxilio.web.v1';
+/** Alerts that are closed and fully delivered kept for the history; nothing undelivered is ever dropped. */
+export const KEEP_DONE = 20;
 /** One request's time limit. */
 const REQUEST_TIMEOUT_MS = 15_000;
 
@@ -56,6 +59,15 @@ function upgrade(it: StoredItem & OldItem): StoredItem {
   const alert: RowState = rest.wedged ? 'wedged' : delivered ? 'delivered' : 'queued';
   const cancel: RowState | null = !rest.cancelBody ? null : cancelDelivered ? 'delivered' : alert === 'wedged' ? 'wedged' : 'queued';
   return { ...rest, alert, cancel, positions: null };
+}
+
+/** Newest first: every item with something undelivered, and the newest KEEP_DONE of the rest. */
+export function keepItems<T extends AlertRows & { status?: AlertStatus }>(items: T[]): T[] {
+  let done = 0;
+  return items.filter((it) => {
+    const finished = it.alert === 'delivered' && it.cancel !== 'queued' && it.positions !== 'queued' && (it.cancel === 'delivered' || it.status === 'resolved' || it.status === 'cancelled');
+    return !finished || ++done <= KEEP_DONE;
+  });
 }
 
 /** A transient failure: retried after the backoff (at least `retryAfterMs`). */
@@ -234,7 +246,7 @@ export class WebCitizenData implements CitizenData {
     if (this.st.organization) alert.reporter.organization = this.st.organization;
     if (req.note) alert.note = req.note;
     this.st.items.unshift({ id: alert.id, kind: alert.kind, created_at_ms: now, body: JSON.stringify(alert), alert: 'queued', cancel: null, positions: null, lastFixAt: fix.fixed_at_ms });
-    this.st.items = this.st.items.slice(0, 20);
+    this.st.items = keepItems(this.st.items);
     this.save();
     this.emit({ type: 'queued', alert_id: alert.id });
     this.emitQueue();
