@@ -17,7 +17,7 @@ use auxilio_core::{Fix, FixSource, Place};
 use serde::Deserialize;
 use thiserror::Error;
 
-use crate::keepalive::{self, Keepalive};
+use crate::keepalive::{Keepalive, Mode};
 
 /// Why something wants positions. Watching runs while any is active.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
@@ -29,6 +29,18 @@ pub enum Reason {
     Sos,
     /// A patrol unit is on duty.
     Duty,
+}
+
+/// The foreground service the active reasons call for: an open alert wins
+/// over a duty shift; a countdown alone needs none (the app is on screen).
+pub fn service_for(active: &HashSet<Reason>) -> Option<Mode> {
+    if active.contains(&Reason::Sos) {
+        Some(Mode::Alert)
+    } else if active.contains(&Reason::Duty) {
+        Some(Mode::Duty)
+    } else {
+        None
+    }
 }
 
 /// One platform reading, before any checking.
@@ -149,7 +161,7 @@ impl Location {
             } else {
                 active.remove(&reason);
             }
-            (!active.is_empty(), keepalive::wanted(&active))
+            (!active.is_empty(), service_for(&active))
         };
         self.platform_watch(app, core, any);
         self.keepalive.sync(app, service);
@@ -236,6 +248,18 @@ mod tests {
             heading_deg: None,
             timestamp_ms: 1_790_000_000_000,
         }
+    }
+
+    #[test]
+    fn an_open_alert_wins_over_duty_and_a_countdown_alone_needs_no_service() {
+        let set = |r: &[Reason]| r.iter().copied().collect::<HashSet<_>>();
+        assert_eq!(service_for(&set(&[])), None);
+        assert_eq!(service_for(&set(&[Reason::Countdown])), None);
+        assert_eq!(service_for(&set(&[Reason::Duty])), Some(Mode::Duty));
+        assert_eq!(
+            service_for(&set(&[Reason::Duty, Reason::Sos, Reason::Countdown])),
+            Some(Mode::Alert)
+        );
     }
 
     #[test]
