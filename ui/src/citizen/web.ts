@@ -389,12 +389,14 @@ export class WebCitizenData implements CitizenData {
         const de = e as DataError;
         if (de.kind === 'network') throw new Transient(true, null);
         this.st.enrollWedged = de.message;
-        for (const it of todo) {
+        // Only what is still waiting is refused; a delivered alert stays delivered.
+        const refused = todo.filter((it) => it.alert === 'queued');
+        for (const it of refused) {
           it.wedged = de.kind === 'bad_code' ? 'bad_code' : de.message;
           applyOutcome(it, 'alert', 'permanent');
         }
         this.save();
-        for (const it of todo) this.emit({ type: 'wedged', alert_id: it.id, item: 'enroll', reason: it.wedged! });
+        for (const it of refused) this.emit({ type: 'wedged', alert_id: it.id, item: 'enroll', reason: it.wedged! });
         this.emitQueue();
         return;
       }
