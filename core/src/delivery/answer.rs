@@ -31,7 +31,7 @@ impl Expect {
 /// Whether a 2xx body is the server's: the view of the same alert, or a
 /// batch receipt. Anything else (a captive portal's HTML page answering 200)
 /// is not a delivery. Lenient about extra fields.
-pub(crate) fn is_plausible(expect: Expect, body: &[u8]) -> bool {
+fn is_plausible(expect: Expect, body: &[u8]) -> bool {
     let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
         return false;
     };
@@ -44,7 +44,7 @@ pub(crate) fn is_plausible(expect: Expect, body: &[u8]) -> bool {
 }
 
 /// The transient failure of a 2xx that is not the server's answer.
-pub(crate) fn not_from_the_server(status: u16) -> Failure {
+fn not_from_the_server(status: u16) -> Failure {
     Failure::Transient {
         reason: format!("HTTP {status} with an answer that is not from the server"),
         retry_after: None,

@@ -29,6 +29,14 @@ pub(crate) struct Reply {
     pub body: Vec<u8>,
 }
 
+/// Any answer, with its `Retry-After` already read.
+#[derive(Debug)]
+pub(crate) struct Answer {
+    pub status: u16,
+    pub retry_after: Option<Duration>,
+    pub body: Vec<u8>,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Failure {
     /// Try again later: no connection, timeout, 408, 429, 5xx.
@@ -74,6 +82,21 @@ impl Http {
 
     /// Sends one request to `base` + `path`; `Ok` only for a 2xx answer.
     pub(crate) async fn send(&self, base: &url::Url, req: Request<'_>) -> Result<Reply, Failure> {
+        let a = self.exchange(base, req).await?;
+        classify(a.status, a.retry_after, &a.body)?;
+        Ok(Reply {
+            status: a.status,
+            body: a.body,
+        })
+    }
+
+    /// Sends one request to `base` + `path`; `Ok` with any answer, `Err`
+    /// (transient) only when there was none.
+    pub(crate) async fn exchange(
+        &self,
+        base: &url::Url,
+        req: Request<'_>,
+    ) -> Result<Answer, Failure> {
         let url = base.join(req.path).map_err(|_| Failure::Transient {
             reason: "the endpoint URL cannot take this path".into(),
             retry_after: None,
@@ -105,8 +128,11 @@ impl Http {
         let retry_after =
             header(RETRY_AFTER).and_then(|v| parse_retry_after(v, reference_now(header(DATE))));
         let body = resp.bytes().await.map_err(transport_failure)?.to_vec();
-        classify(status, retry_after, &body)?;
-        Ok(Reply { status, body })
+        Ok(Answer {
+            status,
+            retry_after,
+            body,
+        })
     }
 }
 

@@ -135,19 +135,18 @@ pub(crate) async fn run(shared: Arc<Shared>, index: usize) {
             }
         }
         let outcome = tokio::select! {
-            r = shared.http.send(&endpoint, request(&shared, &claim)) => r,
+            r = shared.http.exchange(&endpoint, request(&shared, &claim)) => r,
             _ = stopped(&mut shutdown) => {
                 finish(&shared, &claim, RowState::Queued, None).await;
                 return;
             }
         };
-        // `send` classified the status (`answer::judge` is the whole rule).
-        let outcome = match outcome {
-            Ok(reply) if !answer::is_plausible(Expect::of(&claim), &reply.body) => {
-                Err(answer::not_from_the_server(reply.status))
-            }
-            other => other,
-        };
+        let outcome = outcome.and_then(|a| {
+            answer::judge(a.status, a.retry_after, &a.body, Expect::of(&claim)).map(|()| Reply {
+                status: a.status,
+                body: a.body,
+            })
+        });
         match outcome {
             Ok(reply) => {
                 failures = 0;
