@@ -3,7 +3,7 @@
 //! The shell (Tauri, uniffi, the simulator) feeds fixes and calls
 //! [`Core::raise_sos`]; core picks the fix ([`fix`]), composes and signs the
 //! alert, commits it to a durable SQLite outbox ([`outbox`]) and delivers it
-//! with retries to every endpoint ([`delivery`]), then tracks the position,
+//! with retries to every endpoint (waiting per [`backoff`]), then tracks the position,
 //! follows the server status and falls back to SMS. Everything the person
 //! should see arrives as a [`CoreEvent`].
 
@@ -34,6 +34,7 @@ pub use auxilio_protocol::{
     Profile, PublicKey,
 };
 pub use config::{CoreConfig, SERVER_ENDPOINT};
+pub use delivery::backoff;
 pub use error::CoreError;
 pub use events::{CoreEvent, OutboxItemKind};
 pub use model::{DrainReport, LocalAlert, PendingItem, RowState, SmsState, SosRequest};

@@ -18,7 +18,10 @@ pub use error::ProtocolError;
 pub use sign::{signing_input, DeviceKey, PublicKey, SIGNATURE_B64_LEN};
 pub use text::{is_refused_char, sanitize_text, Lines};
 pub use types::*;
-pub use validate::{check_coordinates, check_phone, check_timestamp, decode, Validate};
+pub use validate::{
+    check_coordinates, check_phone, check_timestamp, decode, is_null_island, Validate,
+    NULL_ISLAND_DEG,
+};
 
 /// Milliseconds since the Unix epoch, now (UTC).
 pub fn now_ms() -> i64 {

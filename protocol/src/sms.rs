@@ -79,20 +79,16 @@ pub struct SmsAlert {
 impl SmsAlert {
     /// The SMS form of an alert. Fails only for an alert that would not pass
     /// validation anyway (bad coordinates or accuracy, a time outside 2024 to
-    /// 2160, an id that is not a UUIDv7, a nil device id) or whose position is
-    /// within a metre of (0, 0).
+    /// 2160, an id that is not a UUIDv7, a nil device id). A position that
+    /// passes validation never rounds to (0, 0) here: the (0, 0) rule
+    /// ([`crate::NULL_ISLAND_DEG`]) is this form's resolution.
     pub fn from_alert(alert: &Alert) -> Result<SmsAlert, ProtocolError> {
         let fix = &alert.fix;
         check_coordinates(fix.lat, fix.lon)?;
-        // In range and finite after the check: the casts cannot saturate.
+        // In range and finite after the check: the casts cannot saturate, and
+        // at least one axis is at least 1e-5 from 0, so at least 1 here.
         let lat_e5 = (fix.lat * 1e5).round() as i32;
         let lon_e5 = (fix.lon * 1e5).round() as i32;
-        if lat_e5 == 0 && lon_e5 == 0 {
-            return Err(ProtocolError::invalid(
-                "lat",
-                "rounds to (0, 0) in the SMS form",
-            ));
-        }
         if !fix.accuracy_m.is_finite() || fix.accuracy_m <= 0.0 {
             return Err(ProtocolError::invalid(
                 "accuracy_m",
@@ -165,7 +161,7 @@ impl SmsAlert {
         {
             return Err("coordinates out of range");
         }
-        if self.lat_e5 == 0 && self.lon_e5 == 0 {
+        if crate::is_null_island(self.lat(), self.lon()) {
             return Err("(0, 0) is not a real position");
         }
         if self.accuracy_m == 0 {

@@ -100,8 +100,20 @@ pub fn check_timestamp(field: &'static str, t_ms: i64) -> Result<(), ProtocolErr
     Ok(())
 }
 
+/// Within this many degrees of 0 on both axes (≈ 1.1 m at the equator, the
+/// resolution of the SMS form) a position is the (0, 0) that stubs and broken
+/// location providers report, never a real fix. The one rule for every side:
+/// validation here, the SMS form, the app's location reader and the web page
+/// (`ui/src/logic/fix.ts`, tested against `fixtures/null_island.json`).
+pub const NULL_ISLAND_DEG: f64 = 1e-5;
+
+/// Whether `(lat, lon)` is (0, 0) per [`NULL_ISLAND_DEG`].
+pub fn is_null_island(lat: f64, lon: f64) -> bool {
+    lat.abs() < NULL_ISLAND_DEG && lon.abs() < NULL_ISLAND_DEG
+}
+
 /// Latitude and longitude finite, in range, and not the (0, 0) that broken
-/// location providers report.
+/// location providers report ([`is_null_island`]).
 pub fn check_coordinates(lat: f64, lon: f64) -> Result<(), ProtocolError> {
     if !lat.is_finite() || !(-90.0..=90.0).contains(&lat) {
         return Err(ProtocolError::invalid(
@@ -115,7 +127,7 @@ pub fn check_coordinates(lat: f64, lon: f64) -> Result<(), ProtocolError> {
             "must be a finite number in [-180, 180]",
         ));
     }
-    if lat == 0.0 && lon == 0.0 {
+    if is_null_island(lat, lon) {
         return Err(ProtocolError::invalid(
             "lat",
             "(0, 0) is not a real position",

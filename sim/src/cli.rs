@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use auxilio_core::backoff::Policy;
 use auxilio_core::{AlertKind, CoreConfig, Profile};
 use auxilio_protocol::ReporterRole;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -32,14 +33,18 @@ pub enum Command {
     Fleet(FleetArgs),
 }
 
+/// Core's backoff bounds ([`Policy::DEFAULT`]), in ms.
+const DEFAULT_INITIAL_MS: u64 = Policy::DEFAULT.initial.as_millis() as u64;
+const DEFAULT_CAP_MS: u64 = Policy::DEFAULT.cap.as_millis() as u64;
+
 /// How the phone reaches the server and how hard it retries.
 #[derive(Args, Debug, Clone)]
 pub struct Tuning {
     /// First backoff wait after a failed delivery, in ms.
-    #[arg(long, env = "AUXILIO_SIM_BACKOFF_INITIAL_MS", default_value_t = 1000)]
+    #[arg(long, env = "AUXILIO_SIM_BACKOFF_INITIAL_MS", default_value_t = DEFAULT_INITIAL_MS)]
     pub backoff_initial_ms: u64,
     /// Longest backoff wait, in ms.
-    #[arg(long, env = "AUXILIO_SIM_BACKOFF_CAP_MS", default_value_t = 60_000)]
+    #[arg(long, env = "AUXILIO_SIM_BACKOFF_CAP_MS", default_value_t = DEFAULT_CAP_MS)]
     pub backoff_cap_ms: u64,
     /// Per-request timeout, in ms.
     #[arg(long, env = "AUXILIO_SIM_REQUEST_TIMEOUT_MS", default_value_t = 15_000)]
@@ -51,12 +56,22 @@ pub struct Tuning {
 }
 
 impl Tuning {
+    /// The backoff of delivery and of the enrollment retry (initial at least
+    /// 1 ms, cap at least the initial).
+    pub fn backoff(&self) -> Policy {
+        let initial = self.backoff_initial_ms.max(1);
+        Policy {
+            initial: Duration::from_millis(initial),
+            cap: Duration::from_millis(self.backoff_cap_ms.max(initial)),
+        }
+    }
+
     pub fn core_config(&self, data_dir: PathBuf, server: url::Url) -> CoreConfig {
         let mut config = CoreConfig::new(data_dir, server);
         config.app_version = concat!("auxilio-sim/", env!("CARGO_PKG_VERSION")).to_owned();
-        config.backoff_initial = Duration::from_millis(self.backoff_initial_ms.max(1));
-        config.backoff_cap =
-            Duration::from_millis(self.backoff_cap_ms.max(self.backoff_initial_ms).max(1));
+        let backoff = self.backoff();
+        config.backoff_initial = backoff.initial;
+        config.backoff_cap = backoff.cap;
         config.request_timeout = Duration::from_millis(self.request_timeout_ms.max(1));
         config.fix_deadline = Duration::from_millis(self.fix_deadline_ms);
         config
@@ -66,8 +81,8 @@ impl Tuning {
 impl Default for Tuning {
     fn default() -> Self {
         Tuning {
-            backoff_initial_ms: 1000,
-            backoff_cap_ms: 60_000,
+            backoff_initial_ms: DEFAULT_INITIAL_MS,
+            backoff_cap_ms: DEFAULT_CAP_MS,
             request_timeout_ms: 15_000,
             fix_deadline_ms: 8000,
         }

@@ -252,14 +252,11 @@ async fn start_phones(
                     Err(e) => {
                         tracing::warn!(phone = index, error = %e, "enrollment failed; retrying in the background");
                         core.set_profile(person.profile.clone())?;
-                        let initial = Duration::from_millis(config.tuning.backoff_initial_ms);
-                        let cap = Duration::from_millis(config.tuning.backoff_cap_ms);
                         tasks.spawn(enroll_retrying(
                             core.clone(),
                             code.clone(),
                             person.profile.clone(),
-                            initial,
-                            cap,
+                            config.tuning.backoff(),
                         ));
                     }
                 }

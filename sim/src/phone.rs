@@ -3,6 +3,7 @@
 use std::io::Write;
 use std::time::Duration;
 
+use auxilio_core::backoff::{Backoff, Policy};
 use auxilio_core::{
     AlertId, Core, CoreError, CoreEvent, Fix, FixSource, OutboxItemKind, Profile, SosRequest,
 };
@@ -42,24 +43,16 @@ async fn enroll_until_done(core: Core, args: PhoneArgs) {
     let Some(code) = args.code.clone() else {
         return;
     };
-    let initial = Duration::from_millis(args.tuning.backoff_initial_ms);
-    let cap = Duration::from_millis(args.tuning.backoff_cap_ms);
-    enroll_retrying(core, code, args.profile(), initial, cap).await;
+    enroll_retrying(core, code, args.profile(), args.tuning.backoff()).await;
 }
 
 /// Keeps trying to enroll (server down at first) until it works or the
 /// server refuses the code for good; then asks for an immediate delivery.
-pub(crate) async fn enroll_retrying(
-    core: Core,
-    code: String,
-    profile: Profile,
-    initial: Duration,
-    cap: Duration,
-) {
-    let mut wait = initial.max(Duration::from_millis(50));
-    let cap = cap.max(wait);
+/// Waits as core's delivery does (full jitter within `policy`).
+pub(crate) async fn enroll_retrying(core: Core, code: String, profile: Profile, policy: Policy) {
+    let mut backoff = Backoff::new(policy);
     while !core.is_enrolled() {
-        tokio::time::sleep(wait).await;
+        tokio::time::sleep(backoff.next_delay(None)).await;
         let profile = core.profile().unwrap_or_else(|| profile.clone());
         match core.enroll(&code, profile).await {
             Ok(_) => {
@@ -75,7 +68,6 @@ pub(crate) async fn enroll_retrying(
             }
             Err(e) => tracing::debug!(error = %e, "enrollment still failing"),
         }
-        wait = (wait * 2).min(cap);
     }
 }
 

@@ -6,17 +6,15 @@
 //! nothing (the process is not suspended); iOS has no service yet (it needs
 //! background location updates instead; see the README's known gaps).
 //!
-//! [`crate::location::Location::set`] calls [`Keepalive::sync`] with its
-//! active reasons, so the service runs exactly while positions are needed
-//! for an SOS or a duty shift (not for the few seconds of a countdown,
-//! when the app is on screen anyway).
+//! [`crate::location::Location::set`] calls [`Keepalive::sync`] with the
+//! mode its active reasons call for (`location::service_for`), so the service
+//! runs exactly while positions are needed for an SOS or a duty shift (not
+//! for the few seconds of a countdown, when the app is on screen anyway).
+//! This module knows nothing of those reasons.
 
-use std::collections::HashSet;
 use std::sync::Mutex;
 
 use tauri::{AppHandle, Runtime};
-
-use crate::location::Reason;
 
 /// Why the service runs; an open alert wins over a duty shift.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,17 +36,6 @@ impl Mode {
                 "Recibiendo alertas y reportando la ubicación de la unidad",
             ),
         }
-    }
-}
-
-/// What the active location reasons call for.
-pub fn wanted(active: &HashSet<Reason>) -> Option<Mode> {
-    if active.contains(&Reason::Sos) {
-        Some(Mode::Alert)
-    } else if active.contains(&Reason::Duty) {
-        Some(Mode::Duty)
-    } else {
-        None
     }
 }
 
@@ -121,15 +108,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_open_alert_wins_over_duty_and_a_countdown_alone_needs_no_service() {
-        let set = |r: &[Reason]| r.iter().copied().collect::<HashSet<_>>();
-        assert_eq!(wanted(&set(&[])), None);
-        assert_eq!(wanted(&set(&[Reason::Countdown])), None);
-        assert_eq!(wanted(&set(&[Reason::Duty])), Some(Mode::Duty));
-        assert_eq!(
-            wanted(&set(&[Reason::Duty, Reason::Sos, Reason::Countdown])),
-            Some(Mode::Alert)
-        );
+    fn each_mode_has_its_own_notice() {
         assert!(Mode::Alert.notice().0.contains("alerta activa"));
         assert!(Mode::Duty.notice().0.contains("en servicio"));
     }

@@ -2,13 +2,13 @@
 //! Tauri 2 shell around `auxilio-core` that shows the `ui/` screens and is the
 //! only place touching the phone's hardware.
 //!
-//! Module map: [`commands`] (IPC commands), [`events`] (event names and the
+//! Module map: [`commands`] (IPC commands: `citizen`, `unit`), [`events`] (event names and the
 //! core event forwarder), [`error`] (the `{kind, message}` IPC error),
 //! [`state`] (one core per app), [`location`] (geolocation on mobile, never
 //! (0, 0)), [`feedback`] (haptics, notifications, sms:/tel:/geo: links),
 //! [`deeplink`] (`auxilio://enroll?code=…`), [`unit`] (the patrol unit's
-//! responder API client, its saved login and the live stream it follows),
-//! [`duty`] (a unit's shift: position reports and assignments),
+//! responder API client, its saved login, the live stream it follows and
+//! `unit::duty`, a unit's shift: position reports and assignments),
 //! [`keepalive`] (the Android foreground service during an SOS or a shift),
 //! [`battery`] (the level an alert carries), [`settings`].
 
@@ -16,7 +16,6 @@ pub mod battery;
 pub mod command_names;
 pub mod commands;
 pub mod deeplink;
-pub mod duty;
 pub mod error;
 pub mod events;
 pub mod feedback;
@@ -60,35 +59,35 @@ const READY_PROBE: &str = r#"(function () {
 /// in tests). State comes from [`init`]; plugins and the window from [`run`].
 pub fn app_builder<R: Runtime>(builder: Builder<R>) -> Builder<R> {
     builder.invoke_handler(tauri::generate_handler![
-        commands::is_enrolled,
-        commands::profile,
-        commands::enroll,
-        commands::set_profile,
-        commands::settings,
-        commands::set_settings,
-        commands::set_position,
-        commands::raise_sos,
-        commands::cancel_sos,
-        commands::alert_status,
-        commands::open_alerts,
-        commands::pending,
-        commands::pending_count,
-        commands::sms_fallback_sent,
-        commands::arm_location,
-        commands::connectivity_restored,
-        commands::open_link,
-        commands::haptic,
-        commands::ui_ready,
-        commands::unit_login,
-        commands::unit_account,
-        commands::unit_logout,
-        commands::start_duty,
-        commands::stop_duty,
-        commands::unit_report,
-        commands::acknowledge_assignment,
-        commands::unit_duty,
-        commands::unit_assignments,
-        commands::unit_transition,
+        commands::citizen::is_enrolled,
+        commands::citizen::profile,
+        commands::citizen::enroll,
+        commands::citizen::set_profile,
+        commands::citizen::settings,
+        commands::citizen::set_settings,
+        commands::citizen::set_position,
+        commands::citizen::raise_sos,
+        commands::citizen::cancel_sos,
+        commands::citizen::alert_status,
+        commands::citizen::open_alerts,
+        commands::citizen::pending,
+        commands::citizen::pending_count,
+        commands::citizen::sms_fallback_sent,
+        commands::citizen::arm_location,
+        commands::citizen::connectivity_restored,
+        commands::citizen::open_link,
+        commands::citizen::haptic,
+        commands::citizen::ui_ready,
+        commands::unit::unit_login,
+        commands::unit::unit_account,
+        commands::unit::unit_logout,
+        commands::unit::start_duty,
+        commands::unit::stop_duty,
+        commands::unit::unit_report,
+        commands::unit::acknowledge_assignment,
+        commands::unit::unit_duty,
+        commands::unit::unit_assignments,
+        commands::unit::unit_transition,
     ])
 }
 

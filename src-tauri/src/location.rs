@@ -5,7 +5,8 @@
 //! half answers (0, 0), so it is not even linked; a desktop alert carries the
 //! registered place or a position the user set, labelled `registered_place`.
 //!
-//! Every reading goes through [`fix_from_reading`], which refuses (0, 0), a
+//! Every reading goes through [`fix_from_reading`], which refuses (0, 0) (the
+//! protocol's one rule, `auxilio_protocol::is_null_island`), a
 //! zero or negative accuracy and anything non-finite before core sees it
 //! (core refuses them again: `Core::feed_fix`).
 
@@ -16,7 +17,7 @@ use auxilio_core::{Fix, FixSource, Place};
 use serde::Deserialize;
 use thiserror::Error;
 
-use crate::keepalive::{self, Keepalive};
+use crate::keepalive::{Keepalive, Mode};
 
 /// Why something wants positions. Watching runs while any is active.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
@@ -28,6 +29,18 @@ pub enum Reason {
     Sos,
     /// A patrol unit is on duty.
     Duty,
+}
+
+/// The foreground service the active reasons call for: an open alert wins
+/// over a duty shift; a countdown alone needs none (the app is on screen).
+pub fn service_for(active: &HashSet<Reason>) -> Option<Mode> {
+    if active.contains(&Reason::Sos) {
+        Some(Mode::Alert)
+    } else if active.contains(&Reason::Duty) {
+        Some(Mode::Duty)
+    } else {
+        None
+    }
 }
 
 /// One platform reading, before any checking.
@@ -54,16 +67,13 @@ pub enum Refused {
     NoTime,
 }
 
-/// Below this, a coordinate pair is (0, 0): what stubs and broken providers send.
-const NULL_ISLAND_EPS: f64 = 1e-6;
-
 /// Turns a platform reading into a fix for core, or refuses it. Optional
 /// fields that make no sense are dropped, never the fix for them.
 pub fn fix_from_reading(r: &Reading) -> Result<Fix, Refused> {
     if !r.lat.is_finite() || !r.lon.is_finite() || r.lat.abs() > 90.0 || r.lon.abs() > 180.0 {
         return Err(Refused::OutOfRange);
     }
-    if r.lat.abs() < NULL_ISLAND_EPS && r.lon.abs() < NULL_ISLAND_EPS {
+    if auxilio_core::protocol::is_null_island(r.lat, r.lon) {
         return Err(Refused::NullIsland);
     }
     if !r.accuracy_m.is_finite() || r.accuracy_m <= 0.0 {
@@ -151,7 +161,7 @@ impl Location {
             } else {
                 active.remove(&reason);
             }
-            (!active.is_empty(), keepalive::wanted(&active))
+            (!active.is_empty(), service_for(&active))
         };
         self.platform_watch(app, core, any);
         self.keepalive.sync(app, service);
@@ -241,6 +251,18 @@ mod tests {
     }
 
     #[test]
+    fn an_open_alert_wins_over_duty_and_a_countdown_alone_needs_no_service() {
+        let set = |r: &[Reason]| r.iter().copied().collect::<HashSet<_>>();
+        assert_eq!(service_for(&set(&[])), None);
+        assert_eq!(service_for(&set(&[Reason::Countdown])), None);
+        assert_eq!(service_for(&set(&[Reason::Duty])), Some(Mode::Duty));
+        assert_eq!(
+            service_for(&set(&[Reason::Duty, Reason::Sos, Reason::Countdown])),
+            Some(Mode::Alert)
+        );
+    }
+
+    #[test]
     fn the_plugin_stub_position_is_refused() {
         // What tauri-plugin-geolocation's desktop half returns.
         assert_eq!(
@@ -251,10 +273,14 @@ mod tests {
             fix_from_reading(&reading(0.0, 0.0, 10.0)),
             Err(Refused::NullIsland)
         );
-        assert_eq!(
-            fix_from_reading(&reading(1e-9, -1e-9, 10.0)),
-            Err(Refused::NullIsland)
-        );
+        // The protocol's one rule: within 1e-5 degrees on both axes.
+        for (lat, lon) in [(1e-9, -1e-9), (1e-6, 1e-6), (-9e-6, 9e-6)] {
+            assert_eq!(
+                fix_from_reading(&reading(lat, lon, 10.0)),
+                Err(Refused::NullIsland)
+            );
+        }
+        assert!(fix_from_reading(&reading(2e-5, 0.0, 10.0)).is_ok());
     }
 
     #[test]

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { betterFix, distanceM, fixFromBrowser, refuseFix } from '../src/logic/fix';
+import { betterFix, distanceM, fixFromBrowser, NULL_ISLAND_DEG, refuseFix } from '../src/logic/fix';
 import type { Fix } from '../src/api/types';
+import { fixture } from './fixtures';
+
+const nullIsland = fixture<{ null_island_deg: number; cases: { lat: number; lon: number; refused: boolean }[] }>('null_island.json');
 
 const NOW = 1_780_000_000_000;
 const good = { lat: -8.07, lon: -79.0, accuracy_m: 12, fixed_at_ms: NOW };
@@ -11,6 +14,12 @@ describe('fix refusal', () => {
   });
   it('refuses (0, 0), the desktop geolocation stub', () => {
     expect(refuseFix({ ...good, lat: 0, lon: 0 })).toBe('null_island');
+  });
+  it('follows the one (0, 0) rule of fixtures/null_island.json, as the protocol does', () => {
+    expect(NULL_ISLAND_DEG).toBe(nullIsland.null_island_deg);
+    for (const c of nullIsland.cases) {
+      expect(refuseFix({ ...good, lat: c.lat, lon: c.lon }) === 'null_island', `(${c.lat}, ${c.lon})`).toBe(c.refused);
+    }
   });
   it('refuses accuracy 0 or below', () => {
     expect(refuseFix({ ...good, accuracy_m: 0 })).toBe('no_accuracy');

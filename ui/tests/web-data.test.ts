@@ -88,7 +88,7 @@ describe('the /sos page data layer', () => {
     const id = await d.raiseSos({ kind: 'asalto', silent: false });
     // Saved before any request went out.
     const saved = JSON.parse(storage.getItem('auxilio.web.v1')!);
-    expect(saved.items[0]).toMatchObject({ id, delivered: false });
+    expect(saved.items[0]).toMatchObject({ id, alert: 'queued' });
     expect(calls).toHaveLength(0);
     expect(events[0]).toEqual({ type: 'queued', alert_id: id });
 
@@ -151,6 +151,53 @@ describe('the /sos page data layer', () => {
     const id = await d.raiseSos({ kind: 'sos', silent: false });
     await vi.advanceTimersByTimeAsync(10);
     expect(events).toContainEqual({ type: 'wedged', alert_id: id, item: 'enroll', reason: 'bad_code' });
+  });
+
+  it('keeps every undelivered alert: 25 raised offline all survive a reload and are shown', async () => {
+    server(() => 'offline');
+    const first = setup();
+    first.d.setContact('ep-CODE', PROFILE);
+    const ids: string[] = [];
+    for (let i = 0; i < 25; i++) {
+      ids.push(await first.d.raiseSos({ kind: 'sos', silent: false }));
+      vi.setSystemTime(Date.now() + 1000);
+    }
+    expect(await first.d.pending()).toBe(25);
+    // The page is closed and opened again on the same localStorage.
+    const again = setup(first.storage);
+    expect(await again.d.pending()).toBe(25);
+    const shown = (await again.d.openAlerts()).map((a) => a.id);
+    expect([...shown].sort()).toEqual([...ids].sort());
+    expect(JSON.parse(first.storage.getItem('auxilio.web.v1')!).items.map((x: { body: string }) => JSON.parse(x.body).id).sort()).toEqual([...ids].sort());
+  });
+
+  it('a captive portal\'s 200 page is no delivery: retried, then a 503 Retry-After date is obeyed', async () => {
+    let answer: 'portal' | 'busy' | 'ok' = 'portal';
+    const calls = server((c) => {
+      if (c.path === '/api/v1/alerts' && answer === 'portal') return new Response('<html>Bienvenido al WiFi</html>', { status: 200, headers: { 'content-type': 'text/html' } });
+      if (c.path === '/api/v1/alerts' && answer === 'busy') {
+        return new Response('', { status: 503, headers: { 'Retry-After': new Date(Date.now() + 120_000).toUTCString(), Date: new Date(Date.now()).toUTCString() } });
+      }
+      return happy(c);
+    });
+    const { d, events } = setup();
+    d.setContact('ep-CODE', PROFILE);
+    const id = await d.raiseSos({ kind: 'sos', silent: false });
+    await vi.advanceTimersByTimeAsync(10);
+    const posts = () => calls.filter((c) => c.path === '/api/v1/alerts').length;
+    expect(posts()).toBe(1);
+    expect(events.map((e) => e.type)).not.toContain('wedged');
+    expect(await d.pending()).toBe(1);
+    answer = 'busy';
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(posts()).toBe(2);
+    answer = 'ok';
+    // The server asked for 120 s: nothing before, the retry after.
+    await vi.advanceTimersByTimeAsync(118_000);
+    expect(posts()).toBe(2);
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(posts()).toBe(3);
+    expect(events).toContainEqual({ type: 'sent', alert_id: id });
   });
 
   it('without a usable fix nothing is stored or sent', async () => {

@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use auxilio_protocol::wire::{HEADER_DEVICE, HEADER_SIGNATURE};
 use auxilio_protocol::{ApiError, DeviceId};
-use reqwest::header::{CONTENT_TYPE, RETRY_AFTER};
+use reqwest::header::{CONTENT_TYPE, DATE, RETRY_AFTER};
 
-use super::backoff::parse_retry_after;
+use super::backoff::{parse_retry_after, reference_now};
 use crate::CoreError;
 
 /// How long the reason text of a refusal may be (it is shown to the person).
@@ -26,6 +26,14 @@ pub(crate) struct Request<'a> {
 #[derive(Debug)]
 pub(crate) struct Reply {
     pub status: u16,
+    pub body: Vec<u8>,
+}
+
+/// Any answer, with its `Retry-After` already read.
+#[derive(Debug)]
+pub(crate) struct Answer {
+    pub status: u16,
+    pub retry_after: Option<Duration>,
     pub body: Vec<u8>,
 }
 
@@ -74,6 +82,21 @@ impl Http {
 
     /// Sends one request to `base` + `path`; `Ok` only for a 2xx answer.
     pub(crate) async fn send(&self, base: &url::Url, req: Request<'_>) -> Result<Reply, Failure> {
+        let a = self.exchange(base, req).await?;
+        classify(a.status, a.retry_after, &a.body)?;
+        Ok(Reply {
+            status: a.status,
+            body: a.body,
+        })
+    }
+
+    /// Sends one request to `base` + `path`; `Ok` with any answer, `Err`
+    /// (transient) only when there was none.
+    pub(crate) async fn exchange(
+        &self,
+        base: &url::Url,
+        req: Request<'_>,
+    ) -> Result<Answer, Failure> {
         let url = base.join(req.path).map_err(|_| Failure::Transient {
             reason: "the endpoint URL cannot take this path".into(),
             retry_after: None,
@@ -99,14 +122,17 @@ impl Http {
             .await
             .map_err(transport_failure)?;
         let status = resp.status().as_u16();
-        let retry_after = resp
-            .headers()
-            .get(RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let header = |name: reqwest::header::HeaderName| {
+            resp.headers().get(name).and_then(|v| v.to_str().ok())
+        };
+        let retry_after =
+            header(RETRY_AFTER).and_then(|v| parse_retry_after(v, reference_now(header(DATE))));
         let body = resp.bytes().await.map_err(transport_failure)?.to_vec();
-        classify(status, retry_after.as_deref(), &body)?;
-        Ok(Reply { status, body })
+        Ok(Answer {
+            status,
+            retry_after,
+            body,
+        })
     }
 }
 
@@ -130,8 +156,13 @@ fn transport_failure(e: reqwest::Error) -> Failure {
 
 /// Sorts an answer: 2xx is `Ok`; 3xx (a captive portal, a proxy), 408, 429
 /// and 5xx are transient; every other status is permanent, with the server's
-/// `{kind, message}` if any.
-pub(crate) fn classify(status: u16, retry_after: Option<&str>, body: &[u8]) -> Result<(), Failure> {
+/// `{kind, message}` if any. `retry_after` is the answer's parsed
+/// `Retry-After` (see [`parse_retry_after`]).
+pub(crate) fn classify(
+    status: u16,
+    retry_after: Option<Duration>,
+    body: &[u8],
+) -> Result<(), Failure> {
     if (200..300).contains(&status) {
         return Ok(());
     }
@@ -143,7 +174,7 @@ pub(crate) fn classify(status: u16, retry_after: Option<&str>, body: &[u8]) -> R
     {
         return Err(Failure::Transient {
             reason: format!("HTTP {status}"),
-            retry_after: retry_after.and_then(parse_retry_after),
+            retry_after,
         });
     }
     let (kind, message) = match api {
@@ -195,14 +226,18 @@ mod tests {
             );
         }
         assert_eq!(
-            classify(503, Some("7"), b""),
+            classify(503, Some(Duration::from_secs(7)), b""),
             Err(Failure::Transient {
                 reason: "HTTP 503".into(),
                 retry_after: Some(Duration::from_secs(7))
             })
         );
         assert!(matches!(
-            classify(429, Some("30"), &api("rate_limited", "slow down")),
+            classify(
+                429,
+                Some(Duration::from_secs(30)),
+                &api("rate_limited", "slow down")
+            ),
             Err(Failure::Transient { retry_after: Some(d), .. }) if d == Duration::from_secs(30)
         ));
     }

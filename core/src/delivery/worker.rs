@@ -11,6 +11,7 @@ use auxilio_protocol::{AlertView, DeviceId, PROTOCOL_VERSION};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
+use super::answer::{self, Expect};
 use super::backoff;
 use super::http::{Failure, Reply, Request};
 use crate::events::OutboxItemKind;
@@ -64,21 +65,6 @@ fn request<'a>(shared: &Shared, claim: &'a Claim) -> Request<'a> {
     }
 }
 
-/// Whether a 2xx answer really comes from an Auxilio server: the view of the
-/// same alert, or a batch receipt. Anything else (a captive portal's HTML page
-/// answering 200) is not a delivery. Lenient about extra fields.
-pub(crate) fn answer_is_plausible(claim: &Claim, body: &[u8]) -> bool {
-    let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
-        return false;
-    };
-    match claim {
-        Claim::Single(row) => {
-            value.get("id").and_then(|v| v.as_str()) == Some(row.alert_id.to_string().as_str())
-        }
-        Claim::Positions(_) => value.get("accepted").is_some_and(|v| v.is_u64()),
-    }
-}
-
 /// Runs until shutdown.
 pub(crate) async fn run(shared: Arc<Shared>, index: usize) {
     let (Some(endpoint), Some(key)) = (
@@ -96,6 +82,10 @@ pub(crate) async fn run(shared: Arc<Shared>, index: usize) {
     let mut enrolled = shared.enrolled.subscribe();
     let mut rng = StdRng::from_entropy();
     let mut failures: u32 = 0;
+    let policy = backoff::Policy {
+        initial: shared.config.backoff_initial,
+        cap: shared.config.backoff_cap,
+    };
     loop {
         if shared.is_shutting_down() {
             return;
@@ -145,22 +135,18 @@ pub(crate) async fn run(shared: Arc<Shared>, index: usize) {
             }
         }
         let outcome = tokio::select! {
-            r = shared.http.send(&endpoint, request(&shared, &claim)) => r,
+            r = shared.http.exchange(&endpoint, request(&shared, &claim)) => r,
             _ = stopped(&mut shutdown) => {
                 finish(&shared, &claim, RowState::Queued, None).await;
                 return;
             }
         };
-        let outcome = match outcome {
-            Ok(reply) if !answer_is_plausible(&claim, &reply.body) => Err(Failure::Transient {
-                reason: format!(
-                    "HTTP {} with an answer that is not from the server",
-                    reply.status
-                ),
-                retry_after: None,
-            }),
-            other => other,
-        };
+        let outcome = outcome.and_then(|a| {
+            answer::judge(a.status, a.retry_after, &a.body, Expect::of(&claim)).map(|()| Reply {
+                status: a.status,
+                body: a.body,
+            })
+        });
         match outcome {
             Ok(reply) => {
                 failures = 0;
@@ -172,14 +158,7 @@ pub(crate) async fn run(shared: Arc<Shared>, index: usize) {
             }) => {
                 finish(&shared, &claim, RowState::Queued, None).await;
                 failures = failures.saturating_add(1);
-                let cfg = &shared.config;
-                let wait = backoff::delay(
-                    failures,
-                    cfg.backoff_initial,
-                    cfg.backoff_cap,
-                    retry_after,
-                    &mut rng,
-                );
+                let wait = policy.delay(failures, retry_after, &mut rng);
                 tracing::info!(%reason, failures, wait_ms = wait.as_millis() as u64, "delivery failed, will retry");
                 tokio::select! {
                     _ = tokio::time::sleep(wait) => {}
@@ -359,30 +338,5 @@ mod tests {
             batch.updates.iter().map(|u| u.seq).collect::<Vec<_>>(),
             [0, 1, 2]
         );
-    }
-
-    #[test]
-    fn a_captive_portal_page_is_not_a_delivery() {
-        let id = Uuid::now_v7();
-        let alert = Claim::Single(row(id, OutboxItemKind::Alert, Vec::new()));
-        let positions = Claim::Positions(vec![row(id, OutboxItemKind::Position, Vec::new())]);
-        assert!(!answer_is_plausible(
-            &alert,
-            b"<html>Bienvenido al WiFi</html>"
-        ));
-        assert!(!answer_is_plausible(&alert, b""));
-        assert!(!answer_is_plausible(
-            &alert,
-            format!("{{\"id\":\"{}\"}}", Uuid::now_v7()).as_bytes()
-        ));
-        assert!(answer_is_plausible(
-            &alert,
-            format!("{{\"id\":\"{id}\",\"status\":\"new\",\"x\":1}}").as_bytes()
-        ));
-        assert!(!answer_is_plausible(&positions, b"{\"ok\":true}"));
-        assert!(answer_is_plausible(
-            &positions,
-            b"{\"accepted\":3,\"duplicates\":0}"
-        ));
     }
 }

@@ -165,7 +165,7 @@ pub fn coordinates() -> impl Strategy<Value = (f64, f64)> {
         ),
     ]
     .prop_filter("not at (0, 0)", |(lat, lon)| {
-        lat.abs() >= 1e-5 || lon.abs() >= 1e-5
+        !auxilio_protocol::is_null_island(*lat, *lon)
     })
 }
 

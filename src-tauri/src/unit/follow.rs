@@ -8,7 +8,7 @@
 //! `Last-Event-ID`, and the server replays what happened meanwhile, so an
 //! assignment made while the unit was offline still arrives. An event is
 //! only counted as handled once its assignment was read, so a drop in the
-//! middle replays it. Reconnects back off (capped, with jitter) and start
+//! middle replays it. Reconnects back off (core's full-jitter [`RECONNECT`]) and start
 //! again at once when the shell says connectivity is back
 //! ([`UnitSession::wake`]). The follow ends only when the server no longer
 //! accepts the session (401).
@@ -22,9 +22,9 @@
 //! alert and position, not only its own (see the README's known gaps).
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hasher};
 use std::time::Duration;
 
+use auxilio_core::backoff::{Backoff, Policy};
 use auxilio_core::{AlertId, AlertStatus};
 use serde::{Deserialize, Serialize};
 
@@ -36,57 +36,13 @@ use crate::error::{Error, Result};
 /// the line is dead even if no error said so.
 pub const IDLE_LIMIT: Duration = Duration::from_secs(40);
 
-/// Capped exponential backoff with jitter: `initial × 2^try`, at most `cap`,
-/// each wait drawn from its upper half.
-#[derive(Debug, Clone)]
-pub struct Backoff {
-    pub initial: Duration,
-    pub cap: Duration,
-    attempt: u32,
-}
-
-impl Default for Backoff {
-    fn default() -> Self {
-        Backoff::new(Duration::from_millis(500), Duration::from_secs(30))
-    }
-}
-
-impl Backoff {
-    pub fn new(initial: Duration, cap: Duration) -> Self {
-        Backoff {
-            initial,
-            cap,
-            attempt: 0,
-        }
-    }
-
-    /// The wait before the next try.
-    pub fn next_delay(&mut self) -> Duration {
-        let base = self
-            .initial
-            .saturating_mul(1u32 << self.attempt.min(16))
-            .min(self.cap);
-        self.attempt = self.attempt.saturating_add(1);
-        base.mul_f64(0.5 + 0.5 * unit_random())
-    }
-
-    /// A connection worked: the next failure waits the least again.
-    pub fn reset(&mut self) {
-        self.attempt = 0;
-    }
-}
-
-/// A number in [0, 1) that differs between calls (jitter only).
-fn unit_random() -> f64 {
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or_default(),
-    );
-    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
-}
+/// How the stream is reopened after a drop: core's backoff (full jitter),
+/// with shorter bounds than an outbox row's, since the stream is the unit's
+/// only way to hear of a dispatch.
+pub const RECONNECT: Policy = Policy {
+    initial: Duration::from_millis(500),
+    cap: Duration::from_secs(30),
+};
 
 /// The part of a `status` event the follower reads.
 #[derive(Deserialize)]
@@ -130,7 +86,7 @@ pub struct AlertChange {
 /// Returns the error that ended it (`not_logged_in`).
 pub async fn follow(unit: &UnitSession, mut tell: impl FnMut(Followed)) -> Error {
     let mut last: Option<i64> = None;
-    let mut backoff = Backoff::default();
+    let mut backoff = Backoff::new(RECONNECT);
     let mut told = Told::default();
     loop {
         let result = round(unit, &mut last, &mut backoff, &mut told, &mut tell).await;
@@ -140,7 +96,7 @@ pub async fn follow(unit: &UnitSession, mut tell: impl FnMut(Followed)) -> Error
             Err(e) => tracing::debug!(kind = e.kind(), "unit stream interrupted"),
             Ok(()) => tracing::debug!("unit stream closed by the server"),
         }
-        let wait = backoff.next_delay();
+        let wait = backoff.next_delay(None);
         tokio::select! {
             () = tokio::time::sleep(wait) => {}
             () = unit.wake.notified() => backoff.reset(),
@@ -268,23 +224,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn backoff_grows_to_its_cap_with_jitter_and_resets() {
-        let mut b = Backoff::new(Duration::from_millis(100), Duration::from_secs(2));
-        let waits: Vec<Duration> = (0..8).map(|_| b.next_delay()).collect();
-        for (i, w) in waits.iter().enumerate() {
-            let base = Duration::from_millis(100 * (1 << i)).min(Duration::from_secs(2));
-            assert!(
-                *w >= base / 2 && *w <= base,
-                "wait {i} = {w:?} outside [{:?}, {base:?}]",
-                base / 2
-            );
-        }
-        assert!(waits[7] >= Duration::from_secs(1), "capped, not reset");
-        b.reset();
-        assert!(b.next_delay() <= Duration::from_millis(100));
-    }
-
-    #[test]
     fn a_status_is_told_once_until_it_changes() {
         let mut told = Told::default();
         let a = uuid::Uuid::now_v7();
@@ -296,13 +235,5 @@ mod tests {
         assert!(told.is_new(a, AlertStatus::OnScene));
         assert!(told.is_new(a, AlertStatus::Resolved));
         assert!(told.0.is_empty(), "closed alerts are forgotten");
-    }
-
-    #[test]
-    fn jitter_is_spread_in_its_interval() {
-        let draws: Vec<f64> = (0..64).map(|_| unit_random()).collect();
-        assert!(draws.iter().all(|r| (0.0..1.0).contains(r)));
-        let distinct: std::collections::HashSet<u64> = draws.iter().map(|r| r.to_bits()).collect();
-        assert!(distinct.len() > 32, "draws differ: {}", distinct.len());
     }
 }

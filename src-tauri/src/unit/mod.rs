@@ -9,6 +9,7 @@
 //! The login survives a restart ([`stored`]); any 401 from the server ends
 //! it here too (memory and file).
 
+pub mod duty;
 pub mod follow;
 pub mod sse;
 pub mod stored;

@@ -2,7 +2,9 @@
 // the QR flyer (POST /api/v1/enroll), then uses the same signed phone API as
 // the app (POST /api/v1/alerts, GET …/status, POST …/cancel). Everything is
 // written to localStorage before it is sent, and retried while the page is
-// open and when it is opened again.
+// open and when it is opened again, in core's order and with core's backoff
+// (./policy.ts, tested against the shared tables in fixtures/). Nothing
+// undelivered is ever dropped from the queue.
 
 import type { Alert, AlertId, AlertStatus, AlertView, EnrollResponse, Profile } from '../api/types';
 import { PROTOCOL_VERSION } from '../api/types';
@@ -13,6 +15,7 @@ import type { CoreEvent } from '../logic/progress';
 import type { CitizenData, DataError, LocalAlertSummary, SosRequest } from './data';
 import type { BrowserGeo } from './geo';
 import { identityFromSeed, b64url, fromB64url, newIdentity, signRequest, uuidv7, type DeviceIdentity } from './web-device';
+import { applyOutcome, backoffDelayMs, dependentState, judge, nextSend, parseHttpDate, parseRetryAfter, type AlertRows, type Outcome, type RowState, type Send } from './policy';
 
 export const WEB_APP_VERSION = 'web-0.1.0';
 /** After an SOS, send the newest position at most this often while the page is open… */
@@ -20,23 +23,61 @@ export const TRACK_EVERY_MS = 10_000;
 /** …for this long (as auxilio-core's tracking_max). */
 export const TRACK_FOR_MS = 60 * 60 * 1000;
 const KEY = 'auxilio.web.v1';
+/** Alerts that are closed and fully delivered kept for the history; nothing undelivered is ever dropped. */
+export const KEEP_DONE = 20;
+/** One request's time limit. */
+const REQUEST_TIMEOUT_MS = 15_000;
 
-interface StoredItem {
+interface StoredItem extends AlertRows {
   id: AlertId;
   kind: Alert['kind'];
   created_at_ms: number;
   /** The exact JSON body, so every retry sends (and signs) the same bytes. */
   body: string;
-  delivered: boolean;
+  /** Why the alert was refused (alert = 'wedged'). */
   wedged?: string;
   cancelBody?: string;
-  cancelDelivered?: boolean;
+  /** The queued position batch (positions = 'queued'). */
+  positionBody?: string;
   status?: AlertStatus;
-  /** Tracking: last position update sent (seq), the time of its fix, and when it was sent. */
+  /** Tracking: last position update queued (seq), the time of its fix, and when it was queued. */
   seq?: number;
   lastFixAt?: number;
   lastSentAt?: number;
   trackingWedged?: boolean;
+}
+
+/** An item stored by an earlier page version (booleans instead of row states). */
+interface OldItem {
+  delivered?: boolean;
+  cancelDelivered?: boolean;
+}
+
+function upgrade(it: StoredItem & OldItem): StoredItem {
+  if (it.alert) return it;
+  const { delivered, cancelDelivered, ...rest } = it;
+  const alert: RowState = rest.wedged ? 'wedged' : delivered ? 'delivered' : 'queued';
+  const cancel: RowState | null = !rest.cancelBody ? null : cancelDelivered ? 'delivered' : alert === 'wedged' ? 'wedged' : 'queued';
+  return { ...rest, alert, cancel, positions: null };
+}
+
+/** Newest first: every item with something undelivered, and the newest KEEP_DONE of the rest. */
+export function keepItems<T extends AlertRows & { status?: AlertStatus }>(items: T[]): T[] {
+  let done = 0;
+  return items.filter((it) => {
+    const finished = it.alert === 'delivered' && it.cancel !== 'queued' && it.positions !== 'queued' && (it.cancel === 'delivered' || it.status === 'resolved' || it.status === 'cancelled');
+    return !finished || ++done <= KEEP_DONE;
+  });
+}
+
+/** A transient failure: retried after the backoff (at least `retryAfterMs`). */
+class Transient extends Error {
+  constructor(
+    readonly offline: boolean,
+    readonly retryAfterMs: number | null,
+  ) {
+    super('transient');
+  }
 }
 
 interface Stored {
@@ -72,7 +113,8 @@ export class WebCitizenData implements CitizenData {
   private listeners = new Set<(e: CoreEvent) => void>();
   private timer: ReturnType<typeof setTimeout> | null = null;
   private running = false;
-  private backoffMs = 1000;
+  /** Transient failures in a row (the backoff's exponent). */
+  private failures = 0;
   /** The last request got no answer: the offline banner. */
   offline = false;
   /** Live status streams of delivered open alerts; polling covers any that are not live. */
@@ -85,6 +127,7 @@ export class WebCitizenData implements CitizenData {
   ) {
     const loaded = this.load();
     if (loaded) {
+      loaded.items = loaded.items.map(upgrade);
       this.st = loaded;
       this.id = identityFromSeed(loaded.deviceId, fromB64url(loaded.seed));
     } else {
@@ -125,9 +168,8 @@ export class WebCitizenData implements CitizenData {
     let n = 0;
     for (const it of this.st.items) {
       // A refused alert is shown as refused, not as waiting (nor its cancel).
-      if (it.wedged) continue;
-      if (!it.delivered) n++;
-      if (it.cancelBody && !it.cancelDelivered) n++;
+      if (it.alert === 'queued') n++;
+      if (it.cancel === 'queued') n++;
     }
     return n;
   }
@@ -203,8 +245,8 @@ export class WebCitizenData implements CitizenData {
     if (profile.place) alert.reporter.place = profile.place.name;
     if (this.st.organization) alert.reporter.organization = this.st.organization;
     if (req.note) alert.note = req.note;
-    this.st.items.unshift({ id: alert.id, kind: alert.kind, created_at_ms: now, body: JSON.stringify(alert), delivered: false, lastFixAt: fix.fixed_at_ms });
-    this.st.items = this.st.items.slice(0, 20);
+    this.st.items.unshift({ id: alert.id, kind: alert.kind, created_at_ms: now, body: JSON.stringify(alert), alert: 'queued', cancel: null, positions: null, lastFixAt: fix.fixed_at_ms });
+    this.st.items = keepItems(this.st.items);
     this.save();
     this.emit({ type: 'queued', alert_id: alert.id });
     this.emitQueue();
@@ -218,7 +260,7 @@ export class WebCitizenData implements CitizenData {
     const body: Record<string, unknown> = { v: PROTOCOL_VERSION, alert_id: id, device_id: this.id.deviceId, cancelled_at_ms: Date.now() };
     if (reason) body.reason = reason;
     it.cancelBody = JSON.stringify(body);
-    it.cancelDelivered = false;
+    it.cancel = dependentState(it);
     this.save();
     this.emit({ type: 'cancelled', alert_id: id });
     this.emitQueue();
@@ -232,8 +274,8 @@ export class WebCitizenData implements CitizenData {
 
   async openAlerts(): Promise<LocalAlertSummary[]> {
     return this.st.items
-      .filter((x) => x.status !== 'resolved' && x.status !== 'cancelled' && !x.cancelDelivered)
-      .map(({ id, kind, created_at_ms, delivered, cancelBody }) => ({ id, kind, created_at_ms, delivered, cancelled: !!cancelBody }));
+      .filter((x) => x.status !== 'resolved' && x.status !== 'cancelled' && x.cancel !== 'delivered')
+      .map(({ id, kind, created_at_ms, alert, cancelBody }) => ({ id, kind, created_at_ms, delivered: alert === 'delivered', cancelled: !!cancelBody }));
   }
 
   async pending(): Promise<number> {
@@ -245,14 +287,14 @@ export class WebCitizenData implements CitizenData {
     const it = this.st.items.find((x) => x.id === id);
     if (!it) return;
     this.emit({ type: 'queued', alert_id: id });
-    if (it.delivered) this.emit({ type: 'sent', alert_id: id });
+    if (it.alert === 'delivered') this.emit({ type: 'sent', alert_id: id });
     if (it.cancelBody) this.emit({ type: 'cancelled', alert_id: id });
     if (it.wedged) this.emit({ type: 'wedged', alert_id: id, item: 'alert', reason: it.wedged });
   }
 
   /** Work now (new item, back online). */
   kick(): void {
-    this.backoffMs = 1000;
+    this.failures = 0;
     this.schedule(0);
   }
 
@@ -276,24 +318,57 @@ export class WebCitizenData implements CitizenData {
   private async work(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    let retry = false;
+    let retryAfterMs: number | null | undefined;
     try {
-      retry = await this.workOnce();
+      await this.workOnce();
       this.setOffline(false);
     } catch (e) {
-      retry = true;
-      if (e instanceof ApiError && e.status === 0) this.setOffline(true);
+      retryAfterMs = e instanceof Transient ? e.retryAfterMs : null;
+      if ((e instanceof Transient && e.offline) || (e instanceof ApiError && e.status === 0)) this.setOffline(true);
     } finally {
       this.running = false;
     }
-    if (retry) {
-      const wait = this.backoffMs * (0.5 + Math.random() / 2);
-      this.backoffMs = Math.min(30_000, this.backoffMs * 2);
-      this.schedule(wait);
-    } else if (this.st.items.some((x) => x.delivered && !isClosed(x))) {
-      this.backoffMs = 1000;
+    if (retryAfterMs !== undefined) {
+      this.failures += 1;
+      this.schedule(backoffDelayMs(this.failures, retryAfterMs));
+    } else if (this.st.items.some((x) => x.alert === 'delivered' && !isClosed(x))) {
+      this.failures = 0;
       this.schedule(this.pollMs);
     }
+  }
+
+  /**
+   * Sends one queued message and sorts the answer by the shared rule
+   * (policy.judge). A redirect is never followed (captive portals redirect).
+   * Throws Transient for anything to retry.
+   */
+  private async deliver(path: string, body: string, expect: 'view' | 'receipt', id: AlertId): Promise<{ outcome: Exclude<Outcome, 'transient'>; text: string }> {
+    const ctrl = new AbortController();
+    const timer = setTimeout(() => ctrl.abort(), REQUEST_TIMEOUT_MS);
+    let res: Response;
+    let text: string;
+    try {
+      res = await fetch(path, {
+        method: 'POST',
+        headers: { Accept: 'application/json', 'Content-Type': 'application/json', [HEADER_DEVICE]: this.id.deviceId, [HEADER_SIGNATURE]: signRequest(this.id, 'POST', path, body) },
+        body,
+        credentials: 'same-origin',
+        redirect: 'manual',
+        signal: ctrl.signal,
+      });
+      text = await res.text();
+    } catch {
+      throw new Transient(true, null);
+    } finally {
+      clearTimeout(timer);
+    }
+    // An opaque redirect (redirect: 'manual') has status 0: transient.
+    const outcome = judge(res.status, text, expect === 'view' ? { view: id } : 'receipt');
+    if (outcome === 'transient') {
+      const now = parseHttpDate(res.headers.get('Date') ?? '') ?? Date.now();
+      throw new Transient(false, parseRetryAfter(res.headers.get('Retry-After'), now));
+    }
+    return { outcome, text };
   }
 
   private setOffline(v: boolean): void {
@@ -302,56 +377,69 @@ export class WebCitizenData implements CitizenData {
     this.emitQueue();
   }
 
-  /** One pass over the outbox; true when something must be retried. Throws ApiError on transient failure. */
-  private async workOnce(): Promise<boolean> {
-    const todo = this.st.items.filter((x) => !x.wedged);
-    if (!todo.length) return false;
+  /** One pass over the outbox, in core's order; throws on a transient failure. */
+  private async workOnce(): Promise<void> {
+    const todo = this.st.items.filter((x) => x.alert !== 'wedged');
+    if (!todo.length) return;
     if (!this.st.enrolled) {
-      if (this.st.enrollWedged) return false;
+      if (this.st.enrollWedged) return;
       try {
         await this.doEnroll();
       } catch (e) {
         const de = e as DataError;
-        if (de.kind === 'network') throw new ApiError(0, 'network', de.message);
+        if (de.kind === 'network') throw new Transient(true, null);
         this.st.enrollWedged = de.message;
-        for (const it of todo) it.wedged = de.kind === 'bad_code' ? 'bad_code' : de.message;
-        this.save();
-        for (const it of todo) this.emit({ type: 'wedged', alert_id: it.id, item: 'enroll', reason: it.wedged! });
-        this.emitQueue();
-        return false;
-      }
-    }
-    // Oldest first: an alert before its cancel.
-    for (const it of [...todo].reverse()) {
-      // The alert's own answer is its first status: no extra request in the same pass.
-      let fresh = false;
-      if (!it.delivered) {
-        fresh = true;
-        const view = await this.sendOrWedge(it, () => this.signed('POST', PATH_ALERTS, it.body));
-        if (!view) continue;
-        it.delivered = true;
-        this.save();
-        this.emit({ type: 'sent', alert_id: it.id });
-        this.onView(it, view);
-        this.emitQueue();
-      }
-      if (it.cancelBody && !it.cancelDelivered) {
-        const view = await this.sendOrWedge(it, () => this.signed('POST', cancelPath(it.id), it.cancelBody!));
-        if (!view) continue;
-        it.cancelDelivered = true;
-        this.save();
-        this.onView(it, view);
-        this.emitQueue();
-      } else if (!isClosed(it) && !fresh) {
-        await this.track(it);
-        this.follow(it);
-        if (!this.followers.get(it.id)?.live) {
-          const view = await this.signed('GET', statusPath(it.id), '');
-          this.onView(it, view);
+        // Only what is still waiting is refused; a delivered alert stays delivered.
+        const refused = todo.filter((it) => it.alert === 'queued');
+        for (const it of refused) {
+          it.wedged = de.kind === 'bad_code' ? 'bad_code' : de.message;
+          applyOutcome(it, 'alert', 'permanent');
         }
+        this.save();
+        for (const it of refused) this.emit({ type: 'wedged', alert_id: it.id, item: 'enroll', reason: it.wedged! });
+        this.emitQueue();
+        return;
       }
     }
-    return false;
+    // Oldest first, as core's queue.
+    const oldest = [...this.st.items].reverse();
+    for (const it of oldest) if (it.alert === 'delivered' && !isClosed(it)) this.queuePosition(it);
+    // The alert's own answer is its first status: no extra request in the same pass.
+    const fresh = new Set<AlertId>();
+    for (let next = nextSend(oldest); next; next = nextSend(oldest)) {
+      await this.sendOne(next.rows, next.send);
+      if (next.send === 'alert') fresh.add(next.rows.id);
+    }
+    for (const it of oldest) {
+      if (it.alert !== 'delivered' || it.cancel === 'queued' || isClosed(it) || fresh.has(it.id)) continue;
+      this.follow(it);
+      if (!this.followers.get(it.id)?.live) {
+        const view = await this.signed('GET', statusPath(it.id), '');
+        this.onView(it, view);
+      }
+    }
+  }
+
+  private async sendOne(it: StoredItem, send: Send): Promise<void> {
+    const [path, body] = send === 'alert' ? [PATH_ALERTS, it.body] : send === 'cancel' ? [cancelPath(it.id), it.cancelBody!] : [PATH_POSITIONS, it.positionBody!];
+    const { outcome, text } = await this.deliver(path, body, send === 'positions' ? 'receipt' : 'view', it.id);
+    const refusedWith = outcome === 'permanent' ? refusal(text) : '';
+    const before = { cancel: it.cancel, positions: it.positions };
+    applyOutcome(it, send, outcome);
+    if (send === 'positions') {
+      delete it.positionBody;
+      if (outcome === 'permanent') it.trackingWedged = true;
+    }
+    if (send === 'alert' && outcome === 'permanent') it.wedged = refusedWith;
+    this.save();
+    if (outcome === 'delivered' && send !== 'positions') {
+      if (send === 'alert') this.emit({ type: 'sent', alert_id: it.id });
+      this.onView(it, JSON.parse(text) as AlertView);
+    } else if (outcome === 'permanent' && send !== 'positions') {
+      this.emit({ type: 'wedged', alert_id: it.id, item: send, reason: refusedWith });
+      if (send === 'alert' && before.cancel === 'queued') this.emit({ type: 'wedged', alert_id: it.id, item: 'cancel', reason: ALERT_REFUSED });
+    }
+    this.emitQueue();
   }
 
   /**
@@ -391,49 +479,21 @@ export class WebCitizenData implements CitizenData {
     });
   }
 
-  /** Sends the newest position of an open alert (best effort, idempotent by (alert, seq)). */
-  private async track(it: StoredItem): Promise<void> {
+  /** Queues the newest position of an open alert (idempotent by (alert, seq)); sent in core's order. */
+  private queuePosition(it: StoredItem): void {
     const fix = this.geo.latest();
-    if (!fix || it.trackingWedged || it.cancelBody || Date.now() - it.created_at_ms > TRACK_FOR_MS) return;
+    if (!fix || it.trackingWedged || it.cancelBody || it.positions === 'queued' || Date.now() - it.created_at_ms > TRACK_FOR_MS) return;
     // Only a newer fix, and not more often than TRACK_EVERY_MS (watchPosition
     // reports on movement, so a person standing still sends nothing new).
     if (fix.fixed_at_ms <= (it.lastFixAt ?? 0)) return;
     if (Date.now() - (it.lastSentAt ?? it.created_at_ms) < TRACK_EVERY_MS) return;
     const seq = (it.seq ?? 0) + 1;
-    const body = JSON.stringify({ v: PROTOCOL_VERSION, device_id: this.id.deviceId, updates: [{ alert_id: it.id, seq, fix }] });
-    try {
-      await requestJson(PATH_POSITIONS, {
-        method: 'POST',
-        rawBody: body,
-        headers: { [HEADER_DEVICE]: this.id.deviceId, [HEADER_SIGNATURE]: signRequest(this.id, 'POST', PATH_POSITIONS, body) },
-      });
-    } catch (e) {
-      if (e instanceof ApiError && !e.transient) {
-        it.trackingWedged = true;
-        this.save();
-        return;
-      }
-      throw e;
-    }
+    it.positionBody = JSON.stringify({ v: PROTOCOL_VERSION, device_id: this.id.deviceId, updates: [{ alert_id: it.id, seq, fix }] });
+    it.positions = dependentState(it);
     it.seq = seq;
     it.lastFixAt = fix.fixed_at_ms;
     it.lastSentAt = Date.now();
     this.save();
-  }
-
-  private async sendOrWedge(it: StoredItem, send: () => Promise<AlertView>): Promise<AlertView | null> {
-    try {
-      return await send();
-    } catch (e) {
-      if (e instanceof ApiError && !e.transient) {
-        it.wedged = e.kind;
-        this.save();
-        this.emit({ type: 'wedged', alert_id: it.id, item: 'alert', reason: e.message || e.kind });
-        this.emitQueue();
-        return null;
-      }
-      throw e;
-    }
   }
 
   private onView(it: StoredItem, view: AlertView): void {
@@ -444,6 +504,19 @@ export class WebCitizenData implements CitizenData {
     const type = STATUS_EVENT[view.status];
     if (type === 'cancelled') this.emit({ type: 'cancelled', alert_id: it.id });
     else this.emit({ type, alert_id: it.id, view } as CoreEvent);
+  }
+}
+
+/** Why dependents of a refused alert are refused too (as core's queue). */
+const ALERT_REFUSED = 'its alert was refused by the server';
+
+/** The server's `{kind, message}` of a refusal, as the reason shown. */
+function refusal(text: string): string {
+  try {
+    const e = JSON.parse(text) as { kind?: string; message?: string };
+    return e.message || e.kind || 'refused';
+  } catch {
+    return 'refused';
   }
 }
 

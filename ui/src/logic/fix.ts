@@ -13,6 +13,17 @@ export const MAX_TIMESTAMP_MS = 253_402_300_799_999;
 /** Older than this a fix is not "fresh" (core fresh_max_age). */
 export const FRESH_MAX_AGE_MS = 30_000;
 
+/**
+ * Within this many degrees of 0 on both axes a position is (0, 0): the
+ * protocol's one rule (validate.rs NULL_ISLAND_DEG, about 1.1 m, the SMS
+ * form's resolution), tested against fixtures/null_island.json on both sides.
+ */
+export const NULL_ISLAND_DEG = 1e-5;
+
+export function isNullIsland(lat: number, lon: number): boolean {
+  return Math.abs(lat) < NULL_ISLAND_DEG && Math.abs(lon) < NULL_ISLAND_DEG;
+}
+
 export type FixRefusal =
   | 'not_a_number'
   | 'out_of_range'
@@ -32,7 +43,7 @@ export function refuseFix(f: Pick<Fix, 'lat' | 'lon' | 'accuracy_m' | 'fixed_at_
     return 'not_a_number';
   }
   if (lat < -90 || lat > 90 || lon < -180 || lon > 180) return 'out_of_range';
-  if (lat === 0 && lon === 0) return 'null_island';
+  if (isNullIsland(lat, lon)) return 'null_island';
   if (accuracy_m <= 0) return 'no_accuracy';
   if (accuracy_m > MAX_ACCURACY_M) return 'accuracy_too_large';
   if (fixed_at_ms < 0 || fixed_at_ms > MAX_TIMESTAMP_MS) return 'bad_time';
