@@ -315,6 +315,17 @@ impl Core {
         Ok(())
     }
 
+    /// The compact signed SMS text of a stored alert: what its `SmsFallback`
+    /// event carries, for a shell (or a gateway simulator) that sends it.
+    pub fn sms_text(&self, alert_id: AlertId) -> Result<String, CoreError> {
+        let body = self
+            .inner
+            .db
+            .read(|c| alerts::body(c, alert_id))?
+            .ok_or(CoreError::UnknownAlert)?;
+        sms::text_for(&self.inner, &body)
+    }
+
     /// Undelivered outbox rows (queued, in flight, wedged), oldest first.
     pub fn pending(&self) -> Result<Vec<PendingItem>, CoreError> {
         self.inner.db.read(queue::pending)

@@ -17,6 +17,7 @@ use thiserror::Error;
 
 use crate::model::{Agency, OrgKind, Role};
 use crate::ratelimit::Rate;
+use crate::sms::GatewaySecret;
 use crate::state::Settings;
 
 /// Where `serve` listens unless told.
@@ -90,6 +91,10 @@ pub struct Options {
     /// Number the phones send the SMS fallback to (told at enrollment).
     #[arg(long, env = "AUXILIO_SMS_NUMBER")]
     pub sms_number: Option<String>,
+    /// The secret an SMS gateway sends as `Authorization: Bearer …` to
+    /// `POST /api/v1/sms/inbound`; without it that route answers 404.
+    #[arg(long, env = "AUXILIO_SMS_GATEWAY_SECRET", hide_env_values = true)]
+    pub sms_gateway_secret: Option<GatewaySecret>,
     /// Requests per minute per device; 0 disables [default: 600].
     #[arg(long, env = "AUXILIO_RATE_DEVICE_PER_MIN")]
     pub rate_device_per_min: Option<u32>,
@@ -128,6 +133,7 @@ impl Options {
             db: self.db.or(file.db),
             listen: self.listen.or(file.listen),
             sms_number: self.sms_number.or(file.sms_number),
+            sms_gateway_secret: self.sms_gateway_secret.or(file.sms_gateway_secret),
             rate_device_per_min: self.rate_device_per_min.or(file.rate_device_per_min),
             rate_device_burst: self.rate_device_burst.or(file.rate_device_burst),
             rate_ip_per_min: self.rate_ip_per_min.or(file.rate_ip_per_min),
@@ -151,6 +157,7 @@ impl Options {
         let d = Settings::default();
         Settings {
             sms_number: self.sms_number.clone(),
+            sms_gateway_secret: self.sms_gateway_secret.clone(),
             device_rate: Rate {
                 per_minute: self.rate_device_per_min.unwrap_or(d.device_rate.per_minute),
                 burst: self.rate_device_burst.unwrap_or(d.device_rate.burst),
@@ -292,10 +299,14 @@ mod tests {
         let file: Options = toml::from_str(
             "db = \"a.db\"\nlisten = \"127.0.0.1:1\"\nsms_number = \"1\"\nrate_device_per_min = 1\n\
              rate_device_burst = 1\nrate_ip_per_min = 1\nrate_ip_burst = 1\nsession_hours = 1\n\
-             secure_cookies = true\nui_dir = \"u\"",
+             secure_cookies = true\nui_dir = \"u\"\nsms_gateway_secret = \"g\"",
         )
         .unwrap();
         assert_eq!(file.settings().session_ttl, Duration::from_secs(3600));
+        assert_eq!(
+            file.settings().sms_gateway_secret,
+            Some(GatewaySecret::new("g"))
+        );
         assert_eq!(file.db(), PathBuf::from("a.db"));
     }
 

@@ -116,24 +116,9 @@ impl FromRequest<AppState> for SignedBody {
         let path = parts.uri.path().to_string();
         let RawBody(bytes) = RawBody::from_request(Request::from_parts(parts, body), state).await?;
 
-        let now = Instant::now();
-        let device = match state.devices.get(&device_id, now) {
-            Some(device) => device,
-            None => {
-                let auth = state
-                    .read(move |s| s.device_auth(device_id))
-                    .await?
-                    .ok_or_else(|| AppError::forbidden("unknown_device", "unknown device"))?;
-                let device = KnownDevice {
-                    // Enrollment stored only valid keys.
-                    key: PublicKey::from_bytes(&auth.public_key)
-                        .map_err(|_| AppError::internal())?,
-                    revoked: auth.revoked,
-                };
-                state.devices.put(device_id, device, now);
-                device
-            }
-        };
+        let device = known_device(state, device_id)
+            .await?
+            .ok_or_else(|| AppError::forbidden("unknown_device", "unknown device"))?;
         if device.revoked {
             return Err(AppError::forbidden("revoked", "device revoked"));
         }
@@ -146,6 +131,28 @@ impl FromRequest<AppState> for SignedBody {
             .map_err(|wait| AppError::rate_limited(retry_after_secs(wait)))?;
         Ok(SignedBody { device_id, bytes })
     }
+}
+
+/// A device's key and whether it is revoked: from the short-lived cache,
+/// else from the store (then cached). `None` for a device never enrolled.
+pub async fn known_device(
+    state: &AppState,
+    device_id: DeviceId,
+) -> Result<Option<KnownDevice>, AppError> {
+    let now = Instant::now();
+    if let Some(device) = state.devices.get(&device_id, now) {
+        return Ok(Some(device));
+    }
+    let Some(auth) = state.read(move |s| s.device_auth(device_id)).await? else {
+        return Ok(None);
+    };
+    let device = KnownDevice {
+        // Enrollment stored only valid keys.
+        key: PublicKey::from_bytes(&auth.public_key).map_err(|_| AppError::internal())?,
+        revoked: auth.revoked,
+    };
+    state.devices.put(device_id, device, now);
+    Ok(Some(device))
 }
 
 /// The client's address, when the server was started with connect info.

@@ -10,6 +10,7 @@
 //! - [`writer`]: the single group-commit writer; [`committed`]: what one commit publishes.
 //! - [`store`]: the `Store` trait and the SQLite backend.
 //! - [`domain`]: why a command is refused ([`domain::DomainError`]), apart from storage.
+//! - [`sms`]: the SMS gateway's secret and how an alert arrived ([`api::sms`] takes the SMS).
 //! - [`lifecycle`], [`distance`], [`ratelimit`], [`metrics`], [`model`].
 //! - [`config`], [`admin`], [`demo`]: the command line.
 
@@ -29,6 +30,7 @@ pub mod metrics;
 pub mod model;
 pub mod ratelimit;
 pub mod server;
+pub mod sms;
 pub mod state;
 pub mod store;
 pub mod writer;

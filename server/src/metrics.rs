@@ -2,6 +2,7 @@
 
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
@@ -18,6 +19,7 @@ pub struct Metrics {
     time_to_ack: Histogram,
     batch_size: Histogram,
     commit_seconds: Histogram,
+    sms_inbound: Family<Vec<(&'static str, &'static str)>, Counter>,
     pub stream_subscribers: Gauge,
 }
 
@@ -73,6 +75,12 @@ impl Metrics {
             "Open live streams (responders and devices)",
             stream_subscribers.clone(),
         );
+        let sms_inbound = Family::default();
+        registry.register(
+            "sms_inbound",
+            "SMS handed over by the gateway, by result (new, existing, or why refused)",
+            sms_inbound.clone(),
+        );
         Metrics {
             registry,
             alerts_received,
@@ -81,6 +89,7 @@ impl Metrics {
             time_to_ack,
             batch_size,
             commit_seconds,
+            sms_inbound,
             stream_subscribers,
         }
     }
@@ -113,6 +122,13 @@ impl Metrics {
             }
             _ => {}
         }
+    }
+
+    /// One SMS from the gateway: `new`, `existing`, or why it was refused.
+    pub fn count_sms(&self, result: &'static str) {
+        self.sms_inbound
+            .get_or_create(&vec![("result", result)])
+            .inc();
     }
 
     /// The text exposition format.

@@ -205,6 +205,11 @@ pub struct AlertSummary {
     pub unit_id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unit_name: Option<String>,
+    /// How the alert first arrived: `http`, or `sms` through the SMS gateway
+    /// (then the reporter is the enrollment profile, and the note, battery
+    /// and exact fix come when the HTTP copy completes it).
+    #[serde(default)]
+    pub received_via: crate::sms::ReceivedVia,
 }
 
 /// A patrol unit.

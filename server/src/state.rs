@@ -25,6 +25,8 @@ const STREAM_BUFFER: usize = 256;
 pub struct Settings {
     /// Number the phones send the SMS fallback to, told at enrollment.
     pub sms_number: Option<String>,
+    /// The SMS gateway's bearer secret; `None`: `/api/v1/sms/inbound` is 404.
+    pub sms_gateway_secret: Option<crate::sms::GatewaySecret>,
     pub device_rate: Rate,
     pub ip_rate: Rate,
     pub session_ttl: Duration,
@@ -42,6 +44,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             sms_number: None,
+            sms_gateway_secret: None,
             device_rate: Rate {
                 per_minute: 600,
                 burst: 120,

@@ -31,6 +31,9 @@ pub enum Command {
     Deliver(DeliverArgs),
     /// Many phones moving through El Porvenir, raising alerts at a given rate.
     Fleet(FleetArgs),
+    /// Print the compact signed SMS text of a queued alert (the newest
+    /// undelivered one unless --alert), as the phone would send it.
+    Sms(SmsArgs),
 }
 
 /// Core's backoff bounds ([`Policy::DEFAULT`]), in ms.
@@ -199,6 +202,32 @@ pub struct RaiseArgs {
     /// stays queued; `deliver` sends it later).
     #[arg(long, env = "AUXILIO_SIM_WAIT_TIMEOUT_S")]
     pub wait_timeout_s: Option<u64>,
+    /// Play the SMS gateway: when the SMS fallback fires, post its text to
+    /// this URL (the server's `/api/v1/sms/inbound`); `raise` then ends with
+    /// `sms-sent <id>` unless the server received the alert first.
+    #[arg(long, env = "AUXILIO_SIM_SMS_GATEWAY", requires = "sms_gateway_secret")]
+    pub sms_gateway: Option<url::Url>,
+    /// The gateway's bearer secret.
+    #[arg(long, env = "AUXILIO_SMS_GATEWAY_SECRET", hide_env_values = true)]
+    pub sms_gateway_secret: Option<String>,
+    /// How long after the tap the SMS fallback fires without a server
+    /// receipt, in ms [default: core's, 30 s].
+    #[arg(long, env = "AUXILIO_SIM_SMS_AFTER_MS")]
+    pub sms_after_ms: Option<u64>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct SmsArgs {
+    /// The phone's data directory (holds auxilio.db).
+    #[arg(long, env = "AUXILIO_SIM_DATA")]
+    pub data: PathBuf,
+    /// The alert; the newest one the server has not received if absent.
+    #[arg(long)]
+    pub alert: Option<uuid::Uuid>,
+    /// The server the phone delivers to (core is opened on it, then shut
+    /// down at once; nothing is sent that was not queued already).
+    #[arg(long, env = "AUXILIO_SERVER", default_value = "http://127.0.0.1:9/")]
+    pub server: url::Url,
 }
 
 #[derive(Args, Debug, Clone)]

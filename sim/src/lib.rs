@@ -2,12 +2,15 @@
 //! `auxilio-core` (there is no second implementation of the phone here).
 //!
 //! - [`phone::raise`] and [`phone::deliver`]: one phone, one data directory.
+//! - [`phone::sms`] and [`gateway::Gateway`]: the SMS fallback's text, and
+//!   the simulator playing the SMS gateway for `raise --sms-gateway`.
 //! - [`fleet::run`]: many phones moving through El Porvenir, used by the
 //!   `fleet` command, which `cargo xtask demo` starts next to the server.
 
 pub mod cli;
 mod error;
 pub mod fleet;
+pub mod gateway;
 pub mod geo;
 mod people;
 pub mod phone;
@@ -25,6 +28,7 @@ pub async fn run(cli: Cli) -> Result<(), SimError> {
     match cli.command {
         Command::Raise(args) => phone::raise(args, &mut stdout.lock()).await.map(|_| ()),
         Command::Deliver(args) => phone::deliver(args, &mut stdout.lock()).await.map(|_| ()),
+        Command::Sms(args) => phone::sms(args, &mut stdout.lock()).await,
         Command::Fleet(args) => {
             let mut config = fleet::FleetConfig::new(
                 args.server,
@@ -85,6 +89,52 @@ mod tests {
         assert_eq!(args.kind, auxilio_core::AlertKind::EmergenciaMedica);
         assert_eq!((args.lat, args.lon, args.accuracy), (-8.07, -79.0, 12.0));
         assert!(args.no_wait);
+    }
+
+    #[test]
+    fn test_raise_takes_an_sms_gateway_only_with_its_secret() {
+        let base = [
+            "auxilio-sim",
+            "raise",
+            "--server",
+            "http://127.0.0.1:9/",
+            "--data",
+            "/tmp/x",
+            "--lat",
+            "-8.07",
+            "--lon",
+            "-79.00",
+            "--sms-gateway",
+            "http://127.0.0.1:8080/api/v1/sms/inbound",
+        ];
+        assert!(Cli::try_parse_from(base).is_err());
+        let mut args = base.to_vec();
+        args.extend(["--sms-gateway-secret", "s3", "--sms-after-ms", "500"]);
+        let Command::Raise(args) = Cli::try_parse_from(args).unwrap().command else {
+            panic!("not raise")
+        };
+        assert_eq!(args.sms_gateway.unwrap().path(), "/api/v1/sms/inbound");
+        assert_eq!(args.sms_gateway_secret.as_deref(), Some("s3"));
+        assert_eq!(args.sms_after_ms, Some(500));
+    }
+
+    #[test]
+    fn test_sms_takes_a_data_dir_and_an_optional_alert() {
+        let id = uuid::Uuid::now_v7();
+        let cli = Cli::try_parse_from([
+            "auxilio-sim",
+            "sms",
+            "--data",
+            "/tmp/x",
+            "--alert",
+            &id.to_string(),
+        ])
+        .unwrap();
+        let Command::Sms(args) = cli.command else {
+            panic!("not sms")
+        };
+        assert_eq!(args.alert, Some(id));
+        assert!(Cli::try_parse_from(["auxilio-sim", "sms"]).is_err());
     }
 
     #[test]

@@ -9,9 +9,11 @@ use auxilio_core::{
 };
 use auxilio_protocol::now_ms;
 use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use crate::cli::{DeliverArgs, PhoneArgs, RaiseArgs};
+use crate::cli::{DeliverArgs, PhoneArgs, RaiseArgs, SmsArgs, Tuning};
+use crate::gateway::Gateway;
 use crate::SimError;
 
 /// Enrolls if needed. If the server cannot be reached (or refuses), the
@@ -72,15 +74,60 @@ pub(crate) async fn enroll_retrying(core: Core, code: String, profile: Profile, 
 }
 
 /// `raise`: prints `queued <id>` as soon as the alert is committed, then
-/// `received <id>` when the server has it (unless `--no-wait`).
+/// `received <id>` when the server has it (unless `--no-wait`). With
+/// `--sms-gateway`, the SMS fallback is posted there when it fires, and
+/// `sms-sent <id>` ends the wait if the gateway took it first.
 pub async fn raise(args: RaiseArgs, out: &mut dyn Write) -> Result<AlertId, SimError> {
-    let core = Core::open(args.phone.core_config()).await?;
-    let result = raise_on(&core, &args, out).await;
+    let mut config = args.phone.core_config();
+    if let Some(ms) = args.sms_after_ms {
+        config.sms_fallback_after = Duration::from_millis(ms);
+    }
+    let gateway = match (&args.sms_gateway, &args.sms_gateway_secret) {
+        (Some(url), Some(secret)) => {
+            // Core asks for the SMS only when it knows where it goes: here,
+            // the gateway, unless a number was learned at enrollment.
+            config.sms_number.get_or_insert_with(|| url.to_string());
+            Some(Gateway {
+                url: url.clone(),
+                secret: secret.clone(),
+                from: args.phone.phone.clone(),
+            })
+        }
+        (None, None) => None,
+        _ => {
+            return Err(SimError::Argument(
+                "--sms-gateway needs --sms-gateway-secret",
+            ))
+        }
+    };
+    let core = Core::open(config).await?;
+    let result = raise_on(&core, &args, gateway, out).await;
     core.shutdown().await;
     result
 }
 
-async fn raise_on(core: &Core, args: &RaiseArgs, out: &mut dyn Write) -> Result<AlertId, SimError> {
+/// How a `raise` wait ended.
+enum Waited {
+    Received,
+    SmsSent,
+}
+
+/// Waits until the gateway took the SMS of `id`; never returns if it does not.
+async fn sms_sent(sent: &mut mpsc::UnboundedReceiver<AlertId>, id: AlertId) {
+    while let Some(done) = sent.recv().await {
+        if done == id {
+            return;
+        }
+    }
+    std::future::pending::<()>().await;
+}
+
+async fn raise_on(
+    core: &Core,
+    args: &RaiseArgs,
+    gateway: Option<Gateway>,
+    out: &mut dyn Write,
+) -> Result<AlertId, SimError> {
     let enrolled = ensure_enrolled(core, &args.phone).await?;
     let fix = Fix {
         lat: args.lat,
@@ -97,6 +144,10 @@ async fn raise_on(core: &Core, args: &RaiseArgs, out: &mut dyn Write) -> Result<
         tracing::warn!(error = %e, "the given fix was refused");
     }
     let mut events = core.subscribe();
+    let (sent_tx, mut sent) = mpsc::unbounded_channel();
+    let playing = gateway
+        .filter(|_| !args.no_wait)
+        .map(|g| tokio::spawn(g.run(core.clone(), core.subscribe(), sent_tx)));
     let id = core
         .raise_sos(SosRequest {
             kind: args.kind,
@@ -118,14 +169,49 @@ async fn raise_on(core: &Core, args: &RaiseArgs, out: &mut dyn Write) -> Result<
     let enrolling =
         (!enrolled).then(|| tokio::spawn(enroll_until_done(core.clone(), args.phone.clone())));
     let timeout = args.wait_timeout_s.map(Duration::from_secs);
-    let waited = wait_received(core, &mut events, id, timeout).await;
-    if let Some(task) = enrolling {
+    let waited = tokio::select! {
+        r = wait_received(core, &mut events, id, timeout) => r.map(|()| Waited::Received),
+        () = sms_sent(&mut sent, id) => Ok(Waited::SmsSent),
+    };
+    for task in enrolling.into_iter().chain(playing) {
         task.abort();
     }
-    waited?;
-    writeln!(out, "received {id}")?;
+    match waited? {
+        Waited::Received => writeln!(out, "received {id}")?,
+        // The alert stays queued: `deliver` sends its HTTP copy later.
+        Waited::SmsSent => writeln!(out, "sms-sent {id}")?,
+    }
     out.flush()?;
     Ok(id)
+}
+
+/// `sms`: prints the compact signed SMS text of an alert in `--data`.
+pub async fn sms(args: SmsArgs, out: &mut dyn Write) -> Result<(), SimError> {
+    if !args.data.join("auxilio.db").is_file() {
+        return Err(SimError::Argument("--data holds no phone (no auxilio.db)"));
+    }
+    let config = Tuning::default().core_config(args.data.clone(), args.server.clone());
+    let core = Core::open(config).await?;
+    let result = sms_on(&core, args.alert, out);
+    core.shutdown().await;
+    result
+}
+
+fn sms_on(core: &Core, alert: Option<AlertId>, out: &mut dyn Write) -> Result<(), SimError> {
+    let id = match alert {
+        Some(id) => id,
+        None => core
+            .alerts()?
+            .into_iter()
+            .find(|a| !a.received)
+            .map(|a| a.id)
+            .ok_or(SimError::Argument(
+                "no undelivered alert in --data: pass --alert",
+            ))?,
+    };
+    writeln!(out, "{}", core.sms_text(id)?)?;
+    out.flush()?;
+    Ok(())
 }
 
 /// Waits until the server has committed the alert (or it is wedged).
@@ -250,4 +336,85 @@ async fn deliver_on(
     writeln!(out, "drained")?;
     out.flush()?;
     Ok(DeliverReport { received })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use auxilio_core::AlertKind;
+    use auxilio_protocol::sms::parse_sms;
+
+    #[tokio::test]
+    async fn test_sms_prints_the_signed_text_of_the_queued_alert() {
+        let dir = tempfile::tempdir().unwrap();
+        let server: url::Url = "http://127.0.0.1:9/".parse().unwrap();
+        let config = Tuning::default().core_config(dir.path().to_path_buf(), server.clone());
+        let core = Core::open(config).await.unwrap();
+        let args = PhoneArgs {
+            server: server.clone(),
+            data: dir.path().to_path_buf(),
+            code: None,
+            name: "Vecina Demo".into(),
+            phone: "+51 900 000 001".into(),
+            role: crate::cli::RoleArg::Resident,
+            plate: None,
+            tuning: Tuning::default(),
+        };
+        core.set_profile(args.profile()).unwrap();
+        core.feed_fix(Fix {
+            lat: -8.07,
+            lon: -79.0,
+            accuracy_m: 8.0,
+            altitude_m: None,
+            speed_mps: None,
+            heading_deg: None,
+            fixed_at_ms: now_ms(),
+            source: FixSource::Gps,
+        })
+        .unwrap();
+        let id = core
+            .raise_sos(SosRequest {
+                kind: AlertKind::Incendio,
+                silent: false,
+                note: None,
+                battery_pct: None,
+            })
+            .await
+            .unwrap();
+        let (device, key) = (core.device_id(), core.public_key());
+        core.shutdown().await;
+
+        for alert in [None, Some(id)] {
+            let mut out = Vec::new();
+            let sms_args = SmsArgs {
+                data: dir.path().to_path_buf(),
+                alert,
+                server: server.clone(),
+            };
+            sms(sms_args, &mut out).await.unwrap();
+            let text = String::from_utf8(out).unwrap();
+            let signed = parse_sms(&text).unwrap();
+            signed.verify(&key).unwrap();
+            assert_eq!(signed.alert.id, id);
+            assert_eq!(signed.alert.device_id, device);
+            assert_eq!(signed.alert.kind, AlertKind::Incendio);
+        }
+        // An unknown alert, and a folder that holds no phone.
+        let unknown = SmsArgs {
+            data: dir.path().to_path_buf(),
+            alert: Some(uuid::Uuid::now_v7()),
+            server: server.clone(),
+        };
+        assert!(sms(unknown, &mut Vec::new()).await.is_err());
+        let empty = tempfile::tempdir().unwrap();
+        let nothing = SmsArgs {
+            data: empty.path().to_path_buf(),
+            alert: None,
+            server,
+        };
+        assert!(matches!(
+            sms(nothing, &mut Vec::new()).await,
+            Err(SimError::Argument(_))
+        ));
+    }
 }

@@ -49,6 +49,8 @@ pub struct ServerOptions {
     pub place: Option<OrgPlace>,
     /// 0: any free port.
     pub port: u16,
+    /// The SMS gateway's bearer secret (`/api/v1/sms/inbound` is 404 without).
+    pub sms_gateway_secret: Option<String>,
 }
 
 impl Default for ServerOptions {
@@ -59,6 +61,7 @@ impl Default for ServerOptions {
             organization: "Mototaxis El Cortijo".to_owned(),
             place: None,
             port: 0,
+            sms_gateway_secret: None,
         }
     }
 }
@@ -116,6 +119,10 @@ fn settings(opts: &ServerOptions) -> Settings {
     };
     Settings {
         sms_number: opts.sms_number.clone(),
+        sms_gateway_secret: opts
+            .sms_gateway_secret
+            .clone()
+            .map(auxilio_server::sms::GatewaySecret::new),
         device_rate: unlimited,
         ip_rate: unlimited,
         ..Settings::default()

@@ -5,6 +5,7 @@ pub mod device;
 pub mod openapi;
 pub mod responder;
 pub mod scope;
+pub mod sms;
 pub mod stream;
 
 use auxilio_protocol::wire::{PATH_ALERTS, PATH_ENROLL, PATH_POSITIONS};
@@ -44,6 +45,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/units", get(responder::units))
         .route("/api/v1/units/me", post(responder::unit_report))
         .route("/api/v1/stream", get(stream::stream))
+        .route(sms::PATH_SMS_INBOUND, post(sms::inbound))
         .route_layer(middleware::from_fn_with_state(state.clone(), limit_by_ip));
     let router = Router::new()
         .merge(api)

@@ -15,7 +15,7 @@ use crate::model;
         device::enroll, device::post_alert, device::post_positions, device::cancel, device::status, device::events,
         responder::login, responder::logout, responder::me, responder::list_alerts, responder::alert_detail,
         responder::transition, responder::units, responder::unit_report, responder::nearest,
-        stream::stream, super::healthz, super::metrics,
+        stream::stream, super::healthz, super::metrics, super::sms::inbound,
     ),
     components(schemas(
         model::Account, model::AlertSummary, model::AlertList, model::AlertDetail, model::AuditEntry,

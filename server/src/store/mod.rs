@@ -108,6 +108,13 @@ pub enum Command {
         alert: Alert,
         raw: Vec<u8>,
     },
+    /// An alert from its SMS form, its signature already verified; `raw`
+    /// is the SMS payload and signature. Stored once per alert id, like
+    /// [`Command::IngestAlert`], whichever comes first.
+    IngestSms {
+        sms: auxilio_protocol::sms::SmsAlert,
+        raw: Vec<u8>,
+    },
     IngestPositions {
         device_id: DeviceId,
         batch: PositionBatch,

@@ -9,6 +9,7 @@ pub mod schema;
 mod write;
 mod write_alert;
 mod write_responder;
+mod write_sms;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -60,7 +60,7 @@ pub(super) const SUMMARY_SELECT: &str =
     "SELECT a.id, a.device_id, a.kind, a.status, a.outcome, a.silent,
        a.created_at_ms, a.received_at_ms, a.updated_at_ms, a.fix_json,
        a.last_lat, a.last_lon, a.last_accuracy_m, a.last_fixed_at_ms,
-       a.reporter_json, o.name, a.note, a.battery_pct, a.unit_id, u.call_sign
+       a.reporter_json, o.name, a.note, a.battery_pct, a.unit_id, u.call_sign, a.received_via
   FROM alerts a
   LEFT JOIN devices d ON d.id = a.device_id
   LEFT JOIN organizations o ON o.id = d.organization_id
@@ -96,6 +96,7 @@ pub(super) fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<AlertSummary> 
         battery_pct: battery.and_then(|b| u8::try_from(b).ok()),
         unit_id: row.get(18)?,
         unit_name: row.get(19)?,
+        received_via: parse_col(row, 20, crate::sms::ReceivedVia::parse)?,
     })
 }
 

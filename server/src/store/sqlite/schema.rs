@@ -9,6 +9,7 @@ use crate::store::StoreError;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_alerts_received.sql"),
+    include_str!("migrations/0003_alerts_sms.sql"),
 ];
 
 /// The schema version this build writes.
@@ -92,6 +93,9 @@ mod tests {
         assert!(want
             .iter()
             .any(|l| l.starts_with("alerts.received_at_ms: INTEGER")));
+        assert!(want
+            .iter()
+            .any(|l| l.starts_with("alerts.received_via: TEXT notnull=1 default='http'")));
         for first in 1..VERSION {
             let mut old = Connection::open_in_memory().unwrap();
             migrate_to(&mut old, first).unwrap();

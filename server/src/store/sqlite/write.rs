@@ -5,7 +5,7 @@ use auxilio_protocol::{EnrollResponse, Place};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use super::ctx::{CmdError, CmdResult, Ctx};
-use super::{rows, write_alert, write_responder};
+use super::{rows, write_alert, write_responder, write_sms};
 use crate::domain::DomainError;
 use crate::model::{OrgPlace, StreamPayload};
 use crate::store::{
@@ -62,6 +62,7 @@ fn run(ctx: &mut Ctx<'_>, cmd: Command) -> CmdResult<Applied> {
             alert,
             raw,
         } => write_alert::ingest_alert(ctx, device_id, alert, raw),
+        Command::IngestSms { sms, raw } => write_sms::ingest_sms(ctx, sms, raw),
         Command::IngestPositions { device_id, batch } => {
             write_alert::ingest_positions(ctx, device_id, batch)
         }

@@ -18,12 +18,12 @@ use crate::model::{
 };
 use crate::store::{Applied, StoreError};
 
-fn to_json<T: serde::Serialize>(value: &T) -> CmdResult<String> {
+pub(super) fn to_json<T: serde::Serialize>(value: &T) -> CmdResult<String> {
     serde_json::to_string(value)
         .map_err(|_| CmdError::Store(StoreError::Corrupt("a value could not be serialised")))
 }
 
-fn source_str(source: FixSource) -> &'static str {
+pub(super) fn source_str(source: FixSource) -> &'static str {
     match source {
         FixSource::Gps => "gps",
         FixSource::Network => "network",
@@ -34,7 +34,7 @@ fn source_str(source: FixSource) -> &'static str {
 }
 
 /// The device that raised an alert, if the alert exists.
-fn owner(ctx: &Ctx<'_>, alert_id: AlertId) -> CmdResult<Option<String>> {
+pub(super) fn owner(ctx: &Ctx<'_>, alert_id: AlertId) -> CmdResult<Option<String>> {
     Ok(ctx
         .conn
         .prepare_cached("SELECT device_id FROM alerts WHERE id = ?1")?
@@ -55,6 +55,9 @@ pub(super) fn ingest_alert(
     if let Some(existing) = owner(ctx, alert.id)? {
         if existing != device {
             return Err(DomainError::Conflict("this alert id belongs to another device").into());
+        }
+        if super::write_sms::awaiting_http(ctx, alert.id)? {
+            return super::write_sms::complete(ctx, alert, raw);
         }
         return Ok(Applied::Alert {
             view: view(ctx.conn, alert.id)?,
@@ -136,6 +139,7 @@ pub(super) fn ingest_alert(
         battery_pct: alert.battery_pct,
         unit_id: None,
         unit_name: None,
+        received_via: crate::sms::ReceivedVia::Http,
     };
     ctx.emit(StreamPayload::Alert(Box::new(summary)))?;
     Ok(Applied::Alert {
