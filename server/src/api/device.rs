@@ -5,7 +5,8 @@ use std::convert::Infallible;
 use std::sync::Arc;
 
 use auxilio_protocol::{
-    decode, Alert, AlertId, AlertView, Cancel, DeviceId, EnrollRequest, PositionBatch, PublicKey,
+    decode, wire, Alert, AlertId, AlertView, Cancel, DeviceId, EnrollRequest, PositionBatch,
+    PublicKey,
 };
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -26,7 +27,7 @@ fn unexpected() -> AppError {
 }
 
 /// `POST /api/v1/enroll` (unsigned: the code is the credential).
-#[utoipa::path(post, path = "/api/v1/enroll", tag = "device",
+#[utoipa::path(post, path = wire::PATH_ENROLL, tag = "device",
     request_body(content = Object, description = "protocol::EnrollRequest"),
     responses((status = 201, description = "protocol::EnrollResponse"), (status = 400), (status = 403, description = "bad code"), (status = 409, description = "device id enrolled with another key")))]
 pub async fn enroll(
@@ -49,7 +50,7 @@ pub async fn enroll(
 }
 
 /// `POST /api/v1/alerts`: 201 the first time, 200 for the same id again.
-#[utoipa::path(post, path = "/api/v1/alerts", tag = "device",
+#[utoipa::path(post, path = wire::PATH_ALERTS, tag = "device",
     request_body(content = Object, description = "protocol::Alert, signed"),
     responses((status = 201, description = "protocol::AlertView, newly stored"), (status = 200, description = "protocol::AlertView, already stored"),
         (status = 400), (status = 401), (status = 403), (status = 409), (status = 413), (status = 429)))]
@@ -77,7 +78,7 @@ pub async fn post_alert(
 }
 
 /// `POST /api/v1/positions`: deduplicated on `(alert_id, seq)`.
-#[utoipa::path(post, path = "/api/v1/positions", tag = "device",
+#[utoipa::path(post, path = wire::PATH_POSITIONS, tag = "device",
     request_body(content = Object, description = "protocol::PositionBatch, signed"),
     responses((status = 200, description = "protocol::BatchReceipt"), (status = 400), (status = 401), (status = 403), (status = 404, description = "unknown alert")))]
 pub async fn post_positions(
@@ -99,7 +100,7 @@ pub async fn post_positions(
 }
 
 /// `POST /api/v1/alerts/{id}/cancel`.
-#[utoipa::path(post, path = "/api/v1/alerts/{id}/cancel", tag = "device",
+#[utoipa::path(post, path = wire::PATH_ALERT_CANCEL, tag = "device",
     params(("id" = String, Path, description = "alert id")),
     request_body(content = Object, description = "protocol::Cancel, signed"),
     responses((status = 200, description = "protocol::AlertView"), (status = 400), (status = 401), (status = 403), (status = 404)))]
@@ -141,7 +142,7 @@ async fn own_view(
 }
 
 /// `GET /api/v1/alerts/{id}/status` (signed, empty body).
-#[utoipa::path(get, path = "/api/v1/alerts/{id}/status", tag = "device",
+#[utoipa::path(get, path = wire::PATH_ALERT_STATUS, tag = "device",
     params(("id" = String, Path, description = "alert id")),
     responses((status = 200, description = "protocol::AlertView"), (status = 401), (status = 403), (status = 404)))]
 pub async fn status(
@@ -162,7 +163,7 @@ fn view_event(view: &AlertView) -> Event {
 
 /// `GET /api/v1/alerts/{id}/events` (signed, SSE): the current view at once,
 /// then every change of the device's own alert; ends after a final status.
-#[utoipa::path(get, path = "/api/v1/alerts/{id}/events", tag = "device",
+#[utoipa::path(get, path = wire::PATH_ALERT_EVENTS, tag = "device",
     params(("id" = String, Path, description = "alert id")),
     responses((status = 200, description = "text/event-stream of protocol::AlertView (event `status`)"), (status = 401), (status = 403), (status = 404)))]
 pub async fn events(

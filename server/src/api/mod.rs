@@ -7,7 +7,11 @@ pub mod responder;
 pub mod scope;
 pub mod stream;
 
-use auxilio_protocol::wire::{PATH_ALERTS, PATH_ENROLL, PATH_POSITIONS};
+use auxilio_protocol::wire::{
+    PATH_ALERT, PATH_ALERTS, PATH_ALERT_CANCEL, PATH_ALERT_EVENTS, PATH_ALERT_NEAREST_UNITS,
+    PATH_ALERT_STATUS, PATH_ALERT_TRANSITION, PATH_ENROLL, PATH_HEALTHZ, PATH_LOGIN, PATH_LOGOUT,
+    PATH_ME, PATH_METRICS, PATH_OPENAPI, PATH_POSITIONS, PATH_STREAM, PATH_UNITS, PATH_UNITS_ME,
+};
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse};
@@ -29,27 +33,24 @@ pub fn app(state: AppState) -> Router {
             post(device::post_alert).get(responder::list_alerts),
         )
         .route(PATH_POSITIONS, post(device::post_positions))
-        .route("/api/v1/alerts/{id}", get(responder::alert_detail))
-        .route("/api/v1/alerts/{id}/cancel", post(device::cancel))
-        .route("/api/v1/alerts/{id}/status", get(device::status))
-        .route("/api/v1/alerts/{id}/events", get(device::events))
-        .route(
-            "/api/v1/alerts/{id}/transition",
-            post(responder::transition),
-        )
-        .route("/api/v1/alerts/{id}/nearest-units", get(responder::nearest))
-        .route("/api/v1/login", post(responder::login))
-        .route("/api/v1/logout", post(responder::logout))
-        .route("/api/v1/me", get(responder::me))
-        .route("/api/v1/units", get(responder::units))
-        .route("/api/v1/units/me", post(responder::unit_report))
-        .route("/api/v1/stream", get(stream::stream))
+        .route(PATH_ALERT, get(responder::alert_detail))
+        .route(PATH_ALERT_CANCEL, post(device::cancel))
+        .route(PATH_ALERT_STATUS, get(device::status))
+        .route(PATH_ALERT_EVENTS, get(device::events))
+        .route(PATH_ALERT_TRANSITION, post(responder::transition))
+        .route(PATH_ALERT_NEAREST_UNITS, get(responder::nearest))
+        .route(PATH_LOGIN, post(responder::login))
+        .route(PATH_LOGOUT, post(responder::logout))
+        .route(PATH_ME, get(responder::me))
+        .route(PATH_UNITS, get(responder::units))
+        .route(PATH_UNITS_ME, post(responder::unit_report))
+        .route(PATH_STREAM, get(stream::stream))
         .route_layer(middleware::from_fn_with_state(state.clone(), limit_by_ip));
     let router = Router::new()
         .merge(api)
-        .route("/api/v1/openapi.json", get(openapi::document))
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics));
+        .route(PATH_OPENAPI, get(openapi::document))
+        .route(PATH_HEALTHZ, get(healthz))
+        .route(PATH_METRICS, get(metrics));
     let router = match state
         .settings
         .ui_dir
@@ -73,7 +74,7 @@ pub fn app(state: AppState) -> Router {
 }
 
 /// Liveness and storage: 200 when the database answers.
-#[utoipa::path(get, path = "/healthz", tag = "ops", responses((status = 200), (status = 503)))]
+#[utoipa::path(get, path = PATH_HEALTHZ, tag = "ops", responses((status = 200), (status = 503)))]
 pub async fn healthz(State(state): State<AppState>) -> Result<Json<serde_json::Value>, AppError> {
     let last_event_id = state.read(|s| s.last_event_id()).await?;
     Ok(Json(
@@ -82,7 +83,7 @@ pub async fn healthz(State(state): State<AppState>) -> Result<Json<serde_json::V
 }
 
 /// Prometheus text format.
-#[utoipa::path(get, path = "/metrics", tag = "ops", responses((status = 200, content_type = "text/plain")))]
+#[utoipa::path(get, path = PATH_METRICS, tag = "ops", responses((status = 200, content_type = "text/plain")))]
 pub async fn metrics(State(state): State<AppState>) -> Result<impl IntoResponse, AppError> {
     let body = state.metrics.render().map_err(|_| AppError::internal())?;
     Ok((

@@ -1,6 +1,6 @@
 //! The responder API: login, queries, the alert lifecycle, units.
 
-use auxilio_protocol::{check_coordinates, AlertStatus, AlertView, Outcome};
+use auxilio_protocol::{check_coordinates, wire, AlertStatus, AlertView, Outcome};
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{AppendHeaders, IntoResponse};
@@ -35,7 +35,7 @@ fn bad_credentials() -> AppError {
 }
 
 /// `POST /api/v1/login`: a cookie session for the console and a bearer token for apps.
-#[utoipa::path(post, path = "/api/v1/login", tag = "responder", request_body = LoginRequest,
+#[utoipa::path(post, path = wire::PATH_LOGIN, tag = "responder", request_body = LoginRequest,
     responses((status = 200, body = LoginResponse), (status = 400), (status = 401)))]
 pub async fn login(
     State(state): State<AppState>,
@@ -84,7 +84,7 @@ pub async fn login(
 }
 
 /// `POST /api/v1/logout`: ends the session of this request.
-#[utoipa::path(post, path = "/api/v1/logout", tag = "responder", responses((status = 204), (status = 401)))]
+#[utoipa::path(post, path = wire::PATH_LOGOUT, tag = "responder", responses((status = 204), (status = 401)))]
 pub async fn logout(
     State(state): State<AppState>,
     _who: Responder,
@@ -105,7 +105,7 @@ pub async fn logout(
 }
 
 /// `GET /api/v1/me`: who is logged in.
-#[utoipa::path(get, path = "/api/v1/me", tag = "responder", responses((status = 200, body = Account), (status = 401)))]
+#[utoipa::path(get, path = wire::PATH_ME, tag = "responder", responses((status = 200, body = Account), (status = 401)))]
 pub async fn me(Responder(account): Responder) -> Json<Account> {
     Json(account)
 }
@@ -126,7 +126,7 @@ pub struct AlertsParams {
 }
 
 /// `GET /api/v1/alerts`: open alerts, or alerts by time range and kind.
-#[utoipa::path(get, path = "/api/v1/alerts", tag = "responder", params(AlertsParams),
+#[utoipa::path(get, path = wire::PATH_ALERTS, tag = "responder", params(AlertsParams),
     responses((status = 200, body = AlertList), (status = 400), (status = 401)))]
 pub async fn list_alerts(
     State(state): State<AppState>,
@@ -153,7 +153,7 @@ pub async fn list_alerts(
 }
 
 /// `GET /api/v1/alerts/{id}`: one alert with its track and audit history.
-#[utoipa::path(get, path = "/api/v1/alerts/{id}", tag = "responder", params(("id" = String, Path)),
+#[utoipa::path(get, path = wire::PATH_ALERT, tag = "responder", params(("id" = String, Path)),
     responses((status = 200, body = AlertDetail), (status = 401), (status = 404)))]
 pub async fn alert_detail(
     State(state): State<AppState>,
@@ -183,7 +183,7 @@ pub struct TransitionBody {
 }
 
 /// `POST /api/v1/alerts/{id}/transition`: moves an alert along its lifecycle.
-#[utoipa::path(post, path = "/api/v1/alerts/{id}/transition", tag = "responder", params(("id" = String, Path)),
+#[utoipa::path(post, path = wire::PATH_ALERT_TRANSITION, tag = "responder", params(("id" = String, Path)),
     request_body = TransitionBody,
     responses((status = 200, description = "protocol::AlertView"), (status = 400), (status = 401), (status = 403), (status = 404), (status = 409, description = "not allowed from the current status")))]
 pub async fn transition(
@@ -218,7 +218,7 @@ pub async fn transition(
 }
 
 /// `GET /api/v1/units`: every patrol unit.
-#[utoipa::path(get, path = "/api/v1/units", tag = "responder", responses((status = 200, body = [UnitView]), (status = 401)))]
+#[utoipa::path(get, path = wire::PATH_UNITS, tag = "responder", responses((status = 200, body = [UnitView]), (status = 401)))]
 pub async fn units(
     State(state): State<AppState>,
     _who: Responder,
@@ -235,7 +235,7 @@ pub struct UnitReport {
 }
 
 /// `POST /api/v1/units/me`: a unit reports its position and availability.
-#[utoipa::path(post, path = "/api/v1/units/me", tag = "responder", request_body = UnitReport,
+#[utoipa::path(post, path = wire::PATH_UNITS_ME, tag = "responder", request_body = UnitReport,
     responses((status = 200, body = UnitView), (status = 400), (status = 401), (status = 403)))]
 pub async fn unit_report(
     State(state): State<AppState>,
@@ -269,7 +269,7 @@ pub struct NearestParams {
 }
 
 /// `GET /api/v1/alerts/{id}/nearest-units`: available units nearest to the alert's newest position.
-#[utoipa::path(get, path = "/api/v1/alerts/{id}/nearest-units", tag = "responder", params(("id" = String, Path), NearestParams),
+#[utoipa::path(get, path = wire::PATH_ALERT_NEAREST_UNITS, tag = "responder", params(("id" = String, Path), NearestParams),
     responses((status = 200, body = [NearestUnit]), (status = 401), (status = 404)))]
 pub async fn nearest(
     State(state): State<AppState>,

@@ -13,6 +13,7 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
+use auxilio_protocol::wire;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{header, HeaderMap};
@@ -109,7 +110,7 @@ impl Feed {
 }
 
 /// The live feed of alerts, positions, status changes and units.
-#[utoipa::path(get, path = "/api/v1/stream", tag = "responder",
+#[utoipa::path(get, path = wire::PATH_STREAM, tag = "responder",
     params(("after" = Option<i64>, Query, description = "resume after this event id (like Last-Event-ID)")),
     responses((status = 200, description = "text/event-stream; events `alert`, `position`, `status`, `unit`; data as in StreamPayload"), (status = 401)))]
 pub async fn stream(

@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use auxilio_core::protocol::{Outcome, Reporter};
+use auxilio_core::protocol::{wire, Outcome, Reporter};
 use auxilio_core::{AlertId, AlertKind, AlertStatus, AlertView};
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
@@ -301,7 +301,7 @@ impl UnitSession {
     pub async fn login(&self, username: &str, password: &str) -> Result<UnitAccount> {
         let reply = self
             .http
-            .post(self.url("/api/v1/login")?)
+            .post(self.url(wire::PATH_LOGIN)?)
             .json(&serde_json::json!({ "username": username, "password": password }))
             .send()
             .await
@@ -349,7 +349,7 @@ impl UnitSession {
         // Best effort: the token expires anyway.
         let _ = self
             .http
-            .post(self.url("/api/v1/logout")?)
+            .post(self.url(wire::PATH_LOGOUT)?)
             .bearer_auth(&session.token)
             .send()
             .await;
@@ -371,7 +371,7 @@ impl UnitSession {
         if let Some(a) = available {
             body.insert("available".into(), a.into());
         }
-        let request = self.http.post(self.url("/api/v1/units/me")?).json(&body);
+        let request = self.http.post(self.url(wire::PATH_UNITS_ME)?).json(&body);
         self.call(request, &session, "unit answer").await
     }
 
@@ -379,7 +379,7 @@ impl UnitSession {
     /// position they were read at.
     pub async fn snapshot(&self) -> Result<Snapshot> {
         let session = self.session()?;
-        let mut url = self.url("/api/v1/alerts")?;
+        let mut url = self.url(wire::PATH_ALERTS)?;
         url.query_pairs_mut().append_pair("open", "true");
         let list: AlertList = self
             .call(self.http.get(url), &session, "alert list")
@@ -406,7 +406,7 @@ impl UnitSession {
         let session = self.session()?;
         let request = self
             .http
-            .get(self.url(&format!("/api/v1/alerts/{alert_id}"))?);
+            .get(self.url(&wire::alert_path(wire::PATH_ALERT, &alert_id))?);
         let detail: AlertDetail = self.call(request, &session, "alert answer").await?;
         Ok(detail.alert)
     }
@@ -418,7 +418,7 @@ impl UnitSession {
         let session = self.session()?;
         let reply = self
             .stream_http
-            .get(self.url("/api/v1/stream")?)
+            .get(self.url(wire::PATH_STREAM)?)
             .bearer_auth(&session.token)
             .header("Last-Event-ID", last_event_id.to_string())
             .header(reqwest::header::ACCEPT, "text/event-stream")
@@ -459,7 +459,7 @@ impl UnitSession {
         }
         let request = self
             .http
-            .post(self.url(&format!("/api/v1/alerts/{alert_id}/transition"))?)
+            .post(self.url(&wire::alert_path(wire::PATH_ALERT_TRANSITION, &alert_id))?)
             .json(&body);
         self.call(request, &session, "alert answer").await
     }
