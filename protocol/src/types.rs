@@ -8,6 +8,8 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+crate::wire_names!(AlertKind, FixSource, AlertStatus, Outcome);
+
 /// The protocol version this crate speaks.
 pub const PROTOCOL_VERSION: u16 = 1;
 
@@ -18,8 +20,22 @@ pub type AlertId = Uuid;
 pub type DeviceId = Uuid;
 
 /// What happened, as the person chose it. Plain `sos` is the default.
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[derive(
+    Serialize,
+    Deserialize,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum AlertKind {
     #[default]
     Sos,
@@ -41,24 +57,24 @@ impl AlertKind {
         AlertKind::Incendio,
         AlertKind::Accidente,
     ];
-
-    /// The wire name (`"emergencia_medica"`, …).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AlertKind::Sos => "sos",
-            AlertKind::Asalto => "asalto",
-            AlertKind::Extorsion => "extorsion",
-            AlertKind::Violencia => "violencia",
-            AlertKind::EmergenciaMedica => "emergencia_medica",
-            AlertKind::Incendio => "incendio",
-            AlertKind::Accidente => "accidente",
-        }
-    }
 }
 
 /// Where a fix came from. `last_known` and `registered_place` are never fresh.
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(
+    Serialize,
+    Deserialize,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum FixSource {
     Gps,
     Network,
@@ -206,8 +222,21 @@ pub struct Cancel {
 }
 
 /// Where an alert is in its life on the server.
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(
+    Serialize,
+    Deserialize,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum AlertStatus {
     /// Committed by the server, not yet seen by an operator.
     New,
@@ -228,8 +257,21 @@ impl AlertStatus {
 }
 
 /// How a resolved alert ended.
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(
+    Serialize,
+    Deserialize,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Outcome {
     Attended,
     FalseAlarm,

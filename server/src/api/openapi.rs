@@ -6,7 +6,7 @@ use axum::Json;
 use utoipa::OpenApi;
 
 use super::{device, responder, stream};
-use crate::model;
+use auxilio_protocol::responder as model;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -21,7 +21,7 @@ use crate::model;
         model::Account, model::AlertSummary, model::AlertList, model::AlertDetail, model::AuditEntry,
         model::LastFix, model::UnitView, model::NearestUnit, model::PositionEvent, model::StatusEvent,
         model::StreamPayload, model::Role, model::Agency, model::OrgKind,
-        responder::LoginRequest, responder::LoginResponse, responder::TransitionBody, responder::UnitReport,
+        model::LoginRequest, model::LoginResponse, model::TransitionBody, model::UnitReport,
     )),
     tags((name = "device", description = "Signed requests from phones"), (name = "responder", description = "Consoles and unit apps (session)"), (name = "ops"))
 )]

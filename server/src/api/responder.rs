@@ -1,34 +1,23 @@
 //! The responder API: login, queries, the alert lifecycle, units.
 
-use auxilio_protocol::{check_coordinates, wire, AlertStatus, AlertView, Outcome};
+use auxilio_protocol::{check_coordinates, wire, AlertKind, AlertView};
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{AppendHeaders, IntoResponse};
 use axum::Json;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use crate::auth::{self, Responder};
 use crate::distance::nearest_units;
 use crate::error::AppError;
 use crate::extract::{parse_id, AppJson, AppQuery};
-use crate::model::{parse_kind, Account, AlertDetail, AlertList, NearestUnit, Role, UnitView};
 use crate::state::AppState;
 use crate::store::{AlertQuery, Applied, Command, TransitionRequest};
-
-#[derive(Deserialize, ToSchema)]
-pub struct LoginRequest {
-    pub username: String,
-    pub password: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct LoginResponse {
-    /// Bearer token for apps; the console uses the cookie set alongside.
-    pub token: String,
-    pub account: Account,
-    pub expires_at_ms: i64,
-}
+use auxilio_protocol::responder::{
+    Account, AlertDetail, AlertList, LoginRequest, LoginResponse, NearestUnit, Role,
+    TransitionBody, UnitReport, UnitView,
+};
 
 fn bad_credentials() -> AppError {
     AppError::unauthorized("bad_credentials", "wrong username or password")
@@ -136,7 +125,8 @@ pub async fn list_alerts(
     let kind = match p.kind.as_deref() {
         None => None,
         Some(k) => Some(
-            parse_kind(k).ok_or_else(|| AppError::bad_request("invalid", "unknown alert kind"))?,
+            AlertKind::parse(k)
+                .ok_or_else(|| AppError::bad_request("invalid", "unknown alert kind"))?,
         ),
     };
     let ranged = p.from_ms.is_some() || p.to_ms.is_some();
@@ -166,20 +156,6 @@ pub async fn alert_detail(
         .await?
         .map(Json)
         .ok_or_else(|| AppError::not_found("unknown alert"))
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TransitionBody {
-    /// `acknowledged`, `dispatched`, `en_route`, `on_scene` or `resolved`.
-    #[schema(value_type = String, example = "acknowledged")]
-    pub to: AlertStatus,
-    /// Required with `dispatched`.
-    pub unit_id: Option<i64>,
-    /// Required with `resolved`: `attended`, `false_alarm`, `no_contact`, `transferred_pnp`.
-    #[schema(value_type = Option<String>)]
-    pub outcome: Option<Outcome>,
-    pub note: Option<String>,
 }
 
 /// `POST /api/v1/alerts/{id}/transition`: moves an alert along its lifecycle.
@@ -224,14 +200,6 @@ pub async fn units(
     _who: Responder,
 ) -> Result<Json<Vec<UnitView>>, AppError> {
     Ok(Json(state.read(|s| s.units()).await?))
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UnitReport {
-    pub lat: Option<f64>,
-    pub lon: Option<f64>,
-    pub available: Option<bool>,
 }
 
 /// `POST /api/v1/units/me`: a unit reports its position and availability.

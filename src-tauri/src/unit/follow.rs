@@ -25,8 +25,9 @@ use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
 use std::time::Duration;
 
+use auxilio_core::protocol::responder::StatusEvent;
 use auxilio_core::{AlertId, AlertStatus};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::sse::{SseEvent, SseParser};
 use super::{Assignment, UnitSession, UnitView};
@@ -86,22 +87,6 @@ fn unit_random() -> f64 {
             .unwrap_or_default(),
     );
     (h.finish() >> 11) as f64 / (1u64 << 53) as f64
-}
-
-/// The part of a `status` event the follower reads.
-#[derive(Deserialize)]
-struct StatusEvent {
-    alert_id: AlertId,
-    view: StatusView,
-    /// The unit the alert is assigned to (the server sends a unit only its
-    /// own alerts' events, and says which unit each one is on).
-    #[serde(default)]
-    unit_id: Option<i64>,
-}
-
-#[derive(Deserialize)]
-struct StatusView {
-    status: AlertStatus,
 }
 
 /// What following the stream tells the shell.

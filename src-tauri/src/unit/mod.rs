@@ -19,11 +19,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use auxilio_core::protocol::{wire, Outcome, Reporter};
-use auxilio_core::{AlertId, AlertKind, AlertStatus, AlertView};
+use auxilio_core::protocol::responder::{
+    AlertDetail, AlertList, LoginRequest, LoginResponse, Role, TransitionBody, UnitReport,
+};
+use auxilio_core::protocol::{wire, Outcome};
+use auxilio_core::{AlertId, AlertStatus, AlertView};
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 use tauri::async_runtime::JoinHandle;
 
 use crate::error::{Error, Result};
@@ -33,54 +35,12 @@ use stored::StoredSession;
 pub const DUTY_INTERVAL: Duration = Duration::from_secs(10);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 
-#[derive(Deserialize, Serialize, Clone, Debug, PartialEq)]
-pub struct UnitAccount {
-    pub id: i64,
-    pub username: String,
-    pub role: String,
-    #[serde(default)]
-    pub unit_id: Option<i64>,
-}
-
-#[derive(Deserialize)]
-struct LoginResponse {
-    token: String,
-    account: UnitAccount,
-}
-
-/// The server's view of this unit.
-#[derive(Deserialize, Serialize, Clone, Debug, PartialEq)]
-pub struct UnitView {
-    pub id: i64,
-    pub call_sign: String,
-    pub available: bool,
-    #[serde(default)]
-    pub lat: Option<f64>,
-    #[serde(default)]
-    pub lon: Option<f64>,
-    #[serde(default)]
-    pub position_at_ms: Option<i64>,
-}
-
-/// An alert assigned to this unit, as sent to the web view: what the unit
-/// needs to find and call the person (the server's `AlertSummary`, less the
-/// device and the raw fix). Never logged: it names the reporter.
-#[derive(Deserialize, Serialize, Clone, Debug, PartialEq)]
-pub struct Assignment {
-    pub id: AlertId,
-    pub kind: AlertKind,
-    pub status: AlertStatus,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub outcome: Option<Outcome>,
-    #[serde(default)]
-    pub unit_id: Option<i64>,
-    pub silent: bool,
-    pub created_at_ms: i64,
-    pub received_at_ms: i64,
-    pub updated_at_ms: i64,
-    pub last: LastFix,
-    pub reporter: Reporter,
-}
+/// The unit app's names for the responder types of the contract: an
+/// assignment is the server's alert summary (sent to the web view as is,
+/// which types it so), the account is the logged-in unit.
+pub use auxilio_core::protocol::responder::{
+    Account as UnitAccount, AlertSummary as Assignment, UnitView,
+};
 
 /// What a unit reports about its assignment
 /// (`POST /api/v1/alerts/{id}/transition`); the central does the rest.
@@ -94,46 +54,23 @@ pub enum UnitStep {
 impl UnitStep {
     /// `en_route`, `on_scene` or `resolved` (the web view's words).
     pub fn parse(to: &str) -> Result<Self> {
-        match to {
-            "en_route" => Ok(UnitStep::EnRoute),
-            "on_scene" => Ok(UnitStep::OnScene),
-            "resolved" => Ok(UnitStep::Resolved),
+        match AlertStatus::parse(to) {
+            Some(AlertStatus::EnRoute) => Ok(UnitStep::EnRoute),
+            Some(AlertStatus::OnScene) => Ok(UnitStep::OnScene),
+            Some(AlertStatus::Resolved) => Ok(UnitStep::Resolved),
             _ => Err(Error::invalid(
                 "a unit reports en_route, on_scene or resolved",
             )),
         }
     }
 
-    fn wire(self) -> &'static str {
+    fn status(self) -> AlertStatus {
         match self {
-            UnitStep::EnRoute => "en_route",
-            UnitStep::OnScene => "on_scene",
-            UnitStep::Resolved => "resolved",
+            UnitStep::EnRoute => AlertStatus::EnRoute,
+            UnitStep::OnScene => AlertStatus::OnScene,
+            UnitStep::Resolved => AlertStatus::Resolved,
         }
     }
-}
-
-#[derive(Deserialize, Serialize, Clone, Debug, PartialEq)]
-pub struct LastFix {
-    pub lat: f64,
-    pub lon: f64,
-    pub accuracy_m: f64,
-    pub fixed_at_ms: i64,
-}
-
-/// `GET /api/v1/alerts`: the open alerts, and the newest event id at that
-/// moment (where the live stream takes over).
-#[derive(Deserialize)]
-struct AlertList {
-    alerts: Vec<Assignment>,
-    #[serde(default)]
-    last_event_id: i64,
-}
-
-/// `GET /api/v1/alerts/{id}` (only the part a unit needs).
-#[derive(Deserialize)]
-struct AlertDetail {
-    alert: Assignment,
 }
 
 /// Assignments waiting for this unit at one moment, and the stream position
@@ -188,7 +125,7 @@ fn network(e: reqwest::Error) -> Error {
 
 /// A unit account with a unit: the only kind the app accepts.
 fn is_unit(account: &UnitAccount) -> bool {
-    account.role == "unit" && account.unit_id.is_some()
+    account.role == Role::Unit && account.unit_id.is_some()
 }
 
 impl UnitSession {
@@ -302,7 +239,10 @@ impl UnitSession {
         let reply = self
             .http
             .post(self.url(wire::PATH_LOGIN)?)
-            .json(&serde_json::json!({ "username": username, "password": password }))
+            .json(&LoginRequest {
+                username: username.into(),
+                password: password.into(),
+            })
             .send()
             .await
             .map_err(network)?;
@@ -363,14 +303,11 @@ impl UnitSession {
         available: Option<bool>,
     ) -> Result<UnitView> {
         let session = self.session()?;
-        let mut body = serde_json::Map::new();
-        if let Some((lat, lon)) = position {
-            body.insert("lat".into(), lat.into());
-            body.insert("lon".into(), lon.into());
-        }
-        if let Some(a) = available {
-            body.insert("available".into(), a.into());
-        }
+        let body = UnitReport {
+            lat: position.map(|p| p.0),
+            lon: position.map(|p| p.1),
+            available,
+        };
         let request = self.http.post(self.url(wire::PATH_UNITS_ME)?).json(&body);
         self.call(request, &session, "unit answer").await
     }
@@ -452,11 +389,12 @@ impl UnitSession {
             _ => {}
         }
         let session = self.session()?;
-        let mut body = serde_json::json!({ "to": step.wire() });
-        if let Some(outcome) = outcome {
-            body["outcome"] = serde_json::to_value(outcome)
-                .map_err(|_| Error::internal("cannot encode the outcome"))?;
-        }
+        let body = TransitionBody {
+            to: step.status(),
+            unit_id: None,
+            outcome,
+            note: None,
+        };
         let request = self
             .http
             .post(self.url(&wire::alert_path(wire::PATH_ALERT_TRANSITION, &alert_id))?)
