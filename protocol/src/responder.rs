@@ -145,12 +145,9 @@ pub struct AlertSummary {
     pub id: AlertId,
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
     pub device_id: DeviceId,
-    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "asalto"))]
     pub kind: AlertKind,
-    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "new"))]
     pub status: AlertStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub outcome: Option<Outcome>,
     pub silent: bool,
     /// The phone's clock when the alert was raised: may be wrong (see
@@ -165,11 +162,9 @@ pub struct AlertSummary {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub clock_suspect: bool,
     /// The fix the alert was raised with (`source` says how fresh it was).
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub fix: Fix,
     /// The newest known position (the first fix or a later tracked one).
     pub last: LastFix,
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub reporter: Reporter,
     /// The organization the device enrolled with (server's registry).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -219,14 +214,12 @@ pub struct UnitReport {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TransitionBody {
     /// `acknowledged`, `dispatched`, `en_route`, `on_scene` or `resolved`.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "acknowledged"))]
     pub to: AlertStatus,
     /// Required with `dispatched`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit_id: Option<i64>,
     /// Required with `resolved`: `attended`, `false_alarm`, `no_contact`, `transferred_pnp`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub outcome: Option<Outcome>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
@@ -239,7 +232,6 @@ pub struct PositionEvent {
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
     pub alert_id: AlertId,
     pub seq: u32,
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub fix: Fix,
 }
 
@@ -250,7 +242,6 @@ pub struct StatusEvent {
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
     pub alert_id: AlertId,
     /// What the reporter's phone is shown.
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub view: AlertView,
     /// `account:<id>`, `device` or `system`.
     pub actor: String,

@@ -36,6 +36,7 @@ pub type DeviceId = Uuid;
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum AlertKind {
     #[default]
     Sos,
@@ -75,6 +76,7 @@ impl AlertKind {
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum FixSource {
     Gps,
     Network,
@@ -96,6 +98,7 @@ impl FixSource {
 /// A position. `fixed_at_ms` is when the position was measured, not when it
 /// was sent: an old fix keeps its old time so its age is always visible.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Fix {
     pub lat: f64,
@@ -115,6 +118,7 @@ pub struct Fix {
 
 /// What the person does; chosen at enrollment.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ReporterRole {
     MototaxiDriver,
@@ -142,6 +146,7 @@ impl ReporterRole {
 
 /// A named fixed place (a market stall, a comedor), used when GPS fails indoors.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Place {
     pub name: String,
@@ -154,6 +159,7 @@ pub struct Place {
 /// Who asked for help, copied into each alert so the operator sees it even
 /// if the registry is unreachable.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Reporter {
     pub display_name: String,
@@ -171,10 +177,13 @@ pub struct Reporter {
 
 /// `POST /api/v1/alerts`: the SOS itself.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Alert {
     pub v: u16,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
     pub id: AlertId,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
     pub device_id: DeviceId,
     pub kind: AlertKind,
     pub created_at_ms: i64,
@@ -193,8 +202,10 @@ pub struct Alert {
 
 /// One tracked position after an SOS. `(alert_id, seq)` is unique.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PositionUpdate {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
     pub alert_id: AlertId,
     pub seq: u32,
     pub fix: Fix,
@@ -202,19 +213,24 @@ pub struct PositionUpdate {
 
 /// `POST /api/v1/positions`: up to [`crate::limits::MAX_BATCH`] updates.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PositionBatch {
     pub v: u16,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
     pub device_id: DeviceId,
     pub updates: Vec<PositionUpdate>,
 }
 
 /// `POST /api/v1/alerts/{id}/cancel`: the reporter calls it off.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Cancel {
     pub v: u16,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
     pub alert_id: AlertId,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
     pub device_id: DeviceId,
     pub cancelled_at_ms: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -237,6 +253,7 @@ pub struct Cancel {
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum AlertStatus {
     /// Committed by the server, not yet seen by an operator.
     New,
@@ -272,6 +289,7 @@ impl AlertStatus {
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Outcome {
     Attended,
     FalseAlarm,
@@ -282,8 +300,10 @@ pub enum Outcome {
 /// The server's answer to an alert, a cancel and a status query: what the
 /// person who asked for help is shown.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AlertView {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
     pub id: AlertId,
     pub status: AlertStatus,
     pub received_at_ms: i64,
@@ -300,6 +320,7 @@ pub struct AlertView {
 
 /// The server's answer to a position batch.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BatchReceipt {
     /// Updates newly stored (duplicates of `(alert_id, seq)` are not counted).
@@ -310,6 +331,7 @@ pub struct BatchReceipt {
 /// The person's profile, given at enrollment. DNI stays on the server; the
 /// alert carries the [`Reporter`] snapshot only.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Profile {
     pub display_name: String,
@@ -325,10 +347,12 @@ pub struct Profile {
 
 /// `POST /api/v1/enroll` (unsigned: the code is the credential).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EnrollRequest {
     pub v: u16,
     pub code: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
     pub device_id: DeviceId,
     /// The device's Ed25519 public key, base64url without padding (32 bytes).
     pub public_key: String,
@@ -337,8 +361,10 @@ pub struct EnrollRequest {
 
 /// The server's answer to enrollment.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EnrollResponse {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
     pub device_id: DeviceId,
     pub organization: Option<String>,
     /// The organization's registered place (markets, comedores), if any.
@@ -351,6 +377,7 @@ pub struct EnrollResponse {
 
 /// Every error the server returns: `{ "kind": "...", "message": "..." }`.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiError {
     pub kind: String,
     pub message: String,

@@ -20,6 +20,8 @@ use axum::{middleware, Json, Router};
 use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
 
+use auxilio_protocol::ApiError;
+
 use crate::error::AppError;
 use crate::extract::limit_by_ip;
 use crate::state::AppState;
@@ -74,25 +76,34 @@ pub fn app(state: AppState) -> Router {
 }
 
 /// Liveness and storage: 200 when the database answers.
-#[utoipa::path(get, path = PATH_HEALTHZ, tag = "ops", responses((status = 200), (status = 503)))]
-pub async fn healthz(State(state): State<AppState>) -> Result<Json<serde_json::Value>, AppError> {
+#[utoipa::path(get, path = PATH_HEALTHZ, tag = "ops", security(()),
+    responses((status = 200, body = Health), (status = 503, description = "the database does not answer", body = ApiError)))]
+pub async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, AppError> {
     let last_event_id = state.read(|s| s.last_event_id()).await?;
-    Ok(Json(
-        serde_json::json!({ "status": "ok", "last_event_id": last_event_id }),
-    ))
+    Ok(Json(Health {
+        status: "ok".into(),
+        last_event_id,
+    }))
 }
 
+/// The answer of `/healthz`.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// Always `ok`.
+    pub status: String,
+    /// The id of the newest committed event.
+    pub last_event_id: i64,
+}
+
+/// What `/metrics` answers in (Prometheus scrapes OpenMetrics).
+const METRICS_CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
 /// Prometheus text format.
-#[utoipa::path(get, path = PATH_METRICS, tag = "ops", responses((status = 200, content_type = "text/plain")))]
+#[utoipa::path(get, path = PATH_METRICS, tag = "ops", security(()),
+    responses((status = 200, description = "OpenMetrics text", content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8", body = String)))]
 pub async fn metrics(State(state): State<AppState>) -> Result<impl IntoResponse, AppError> {
     let body = state.metrics.render().map_err(|_| AppError::internal())?;
-    Ok((
-        [(
-            header::CONTENT_TYPE,
-            "application/openmetrics-text; version=1.0.0; charset=utf-8",
-        )],
-        body,
-    ))
+    Ok(([(header::CONTENT_TYPE, METRICS_CONTENT_TYPE)], body))
 }
 
 async fn index() -> Html<&'static str> {

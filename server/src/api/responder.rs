@@ -1,6 +1,6 @@
 //! The responder API: login, queries, the alert lifecycle, units.
 
-use auxilio_protocol::{check_coordinates, wire, AlertKind, AlertView};
+use auxilio_protocol::{check_coordinates, wire, AlertKind, AlertView, ApiError};
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{AppendHeaders, IntoResponse};
@@ -24,8 +24,12 @@ fn bad_credentials() -> AppError {
 }
 
 /// `POST /api/v1/login`: a cookie session for the console and a bearer token for apps.
-#[utoipa::path(post, path = wire::PATH_LOGIN, tag = "responder", request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 400), (status = 401)))]
+#[utoipa::path(post, path = wire::PATH_LOGIN, tag = "responder", request_body = LoginRequest, security(()),
+    responses((status = 200, description = "logged in; also sets the `auxilio_session` cookie", body = LoginResponse,
+            headers(("set-cookie" = String, description = "`auxilio_session=…; HttpOnly; SameSite=Strict`"))),
+        (status = 400, description = "malformed", body = ApiError),
+        (status = 401, description = "wrong username or password", body = ApiError),
+        (status = 413, body = ApiError), (status = 429, body = ApiError)))]
 pub async fn login(
     State(state): State<AppState>,
     AppJson(req): AppJson<LoginRequest>,
@@ -73,7 +77,8 @@ pub async fn login(
 }
 
 /// `POST /api/v1/logout`: ends the session of this request.
-#[utoipa::path(post, path = wire::PATH_LOGOUT, tag = "responder", responses((status = 204), (status = 401)))]
+#[utoipa::path(post, path = wire::PATH_LOGOUT, tag = "responder",
+    responses((status = 204, description = "logged out; the cookie is cleared"), (status = 401, description = "not logged in, or the session expired", body = ApiError), (status = 429, body = ApiError)))]
 pub async fn logout(
     State(state): State<AppState>,
     _who: Responder,
@@ -94,12 +99,14 @@ pub async fn logout(
 }
 
 /// `GET /api/v1/me`: who is logged in.
-#[utoipa::path(get, path = wire::PATH_ME, tag = "responder", responses((status = 200, body = Account), (status = 401)))]
+#[utoipa::path(get, path = wire::PATH_ME, tag = "responder",
+    responses((status = 200, body = Account), (status = 401, description = "not logged in, or the session expired", body = ApiError), (status = 429, body = ApiError)))]
 pub async fn me(Responder(account): Responder) -> Json<Account> {
     Json(account)
 }
 
 #[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
 pub struct AlertsParams {
     /// Only alerts not yet resolved or cancelled (default true unless a time range is given).
     open: Option<bool>,
@@ -108,7 +115,8 @@ pub struct AlertsParams {
     from_ms: Option<i64>,
     /// Received by the server before (UTC ms).
     to_ms: Option<i64>,
-    /// Alert kind (`asalto`, …).
+    /// Alert kind.
+    #[param(value_type = Option<AlertKind>)]
     kind: Option<String>,
     /// At most this many, newest first (default 200, at most 1000).
     limit: Option<usize>,
@@ -116,7 +124,7 @@ pub struct AlertsParams {
 
 /// `GET /api/v1/alerts`: open alerts, or alerts by time range and kind.
 #[utoipa::path(get, path = wire::PATH_ALERTS, tag = "responder", params(AlertsParams),
-    responses((status = 200, body = AlertList), (status = 400), (status = 401)))]
+    responses((status = 200, body = AlertList), (status = 400, description = "bad query parameters", body = ApiError), (status = 401, description = "not logged in, or the session expired", body = ApiError), (status = 429, body = ApiError)))]
 pub async fn list_alerts(
     State(state): State<AppState>,
     Responder(who): Responder,
@@ -143,8 +151,8 @@ pub async fn list_alerts(
 }
 
 /// `GET /api/v1/alerts/{id}`: one alert with its track and audit history.
-#[utoipa::path(get, path = wire::PATH_ALERT, tag = "responder", params(("id" = String, Path)),
-    responses((status = 200, body = AlertDetail), (status = 401), (status = 404)))]
+#[utoipa::path(get, path = wire::PATH_ALERT, tag = "responder", params(("id" = uuid::Uuid, Path, description = "alert id")),
+    responses((status = 200, body = AlertDetail), (status = 401, description = "not logged in, or the session expired", body = ApiError), (status = 404, description = "unknown alert", body = ApiError), (status = 429, body = ApiError)))]
 pub async fn alert_detail(
     State(state): State<AppState>,
     _who: Responder,
@@ -159,9 +167,15 @@ pub async fn alert_detail(
 }
 
 /// `POST /api/v1/alerts/{id}/transition`: moves an alert along its lifecycle.
-#[utoipa::path(post, path = wire::PATH_ALERT_TRANSITION, tag = "responder", params(("id" = String, Path)),
+#[utoipa::path(post, path = wire::PATH_ALERT_TRANSITION, tag = "responder", params(("id" = uuid::Uuid, Path, description = "alert id")),
     request_body = TransitionBody,
-    responses((status = 200, description = "protocol::AlertView"), (status = 400), (status = 401), (status = 403), (status = 404), (status = 409, description = "not allowed from the current status")))]
+    responses((status = 200, description = "what the reporter's phone is shown now", body = AlertView),
+        (status = 400, description = "malformed, or a missing or unexpected unit or outcome", body = ApiError),
+        (status = 401, description = "not logged in, or the session expired", body = ApiError),
+        (status = 403, description = "this account may not move this alert", body = ApiError),
+        (status = 404, description = "unknown alert or unit", body = ApiError),
+        (status = 409, description = "not allowed from the current status", body = ApiError),
+        (status = 413, body = ApiError), (status = 429, body = ApiError)))]
 pub async fn transition(
     State(state): State<AppState>,
     Responder(actor): Responder,
@@ -194,7 +208,8 @@ pub async fn transition(
 }
 
 /// `GET /api/v1/units`: every patrol unit.
-#[utoipa::path(get, path = wire::PATH_UNITS, tag = "responder", responses((status = 200, body = [UnitView]), (status = 401)))]
+#[utoipa::path(get, path = wire::PATH_UNITS, tag = "responder",
+    responses((status = 200, body = [UnitView]), (status = 401, description = "not logged in, or the session expired", body = ApiError), (status = 429, body = ApiError)))]
 pub async fn units(
     State(state): State<AppState>,
     _who: Responder,
@@ -204,7 +219,11 @@ pub async fn units(
 
 /// `POST /api/v1/units/me`: a unit reports its position and availability.
 #[utoipa::path(post, path = wire::PATH_UNITS_ME, tag = "responder", request_body = UnitReport,
-    responses((status = 200, body = UnitView), (status = 400), (status = 401), (status = 403)))]
+    responses((status = 200, body = UnitView),
+        (status = 400, description = "malformed, or lat without lon", body = ApiError),
+        (status = 401, description = "not logged in, or the session expired", body = ApiError),
+        (status = 403, description = "not a unit account", body = ApiError),
+        (status = 413, body = ApiError), (status = 429, body = ApiError)))]
 pub async fn unit_report(
     State(state): State<AppState>,
     who: Responder,
@@ -231,14 +250,17 @@ pub async fn unit_report(
 }
 
 #[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
 pub struct NearestParams {
     /// How many units (default 3, at most 20).
     limit: Option<usize>,
 }
 
 /// `GET /api/v1/alerts/{id}/nearest-units`: available units nearest to the alert's newest position.
-#[utoipa::path(get, path = wire::PATH_ALERT_NEAREST_UNITS, tag = "responder", params(("id" = String, Path), NearestParams),
-    responses((status = 200, body = [NearestUnit]), (status = 401), (status = 404)))]
+#[utoipa::path(get, path = wire::PATH_ALERT_NEAREST_UNITS, tag = "responder",
+    params(("id" = uuid::Uuid, Path, description = "alert id"), NearestParams),
+    responses((status = 200, body = [NearestUnit]), (status = 400, description = "bad query parameters", body = ApiError), (status = 401, description = "not logged in, or the session expired", body = ApiError),
+        (status = 404, description = "unknown alert", body = ApiError), (status = 429, body = ApiError)))]
 pub async fn nearest(
     State(state): State<AppState>,
     _who: Responder,
