@@ -211,3 +211,23 @@ async fn test_query_headers_and_bodies_are_where_the_router_takes_them() {
         "{answered} not in {documented:?}"
     );
 }
+
+/// The UI's copy (`ui/src/api/openapi.json`, from which `npm run build`
+/// generates the TypeScript types) is this document. When it is stale, run
+/// `AUXILIO_WRITE_OPENAPI=1 cargo test -p auxilio-server --test openapi` and
+/// commit the file.
+#[tokio::test]
+async fn test_the_uis_copy_of_the_document_is_current() {
+    let server = TestServer::new();
+    let doc = document(&server).await;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/api/openapi.json");
+    let fresh = format!("{}\n", serde_json::to_string_pretty(&doc).unwrap());
+    if std::env::var_os("AUXILIO_WRITE_OPENAPI").is_some() {
+        std::fs::write(&path, &fresh).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == fresh,
+        "ui/src/api/openapi.json is stale: run AUXILIO_WRITE_OPENAPI=1 cargo test -p auxilio-server --test openapi"
+    );
+}
