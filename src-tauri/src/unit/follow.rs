@@ -93,7 +93,7 @@ fn unit_random() -> f64 {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Followed {
     /// An alert newly dispatched to this unit (once per alert).
-    Assigned(Assignment),
+    Assigned(Box<Assignment>),
     /// An alert assigned to this unit changed status.
     Changed(AlertChange),
     /// The stream is open (`true`) or is being reopened (`false`).
@@ -165,7 +165,7 @@ async fn round(
             let snapshot = unit.snapshot().await?;
             for a in snapshot.assignments {
                 if unit.take_new(&a) {
-                    tell(Followed::Assigned(a));
+                    tell(Followed::Assigned(Box::new(a)));
                 }
             }
             *last = Some(snapshot.last_event_id);
@@ -239,7 +239,7 @@ async fn handle(
     match unit.alert(status.alert_id).await {
         Ok(a) => {
             if unit.take_new(&a) {
-                tell(Followed::Assigned(a));
+                tell(Followed::Assigned(Box::new(a)));
             }
             Ok(())
         }
