@@ -5,8 +5,35 @@
 //! See `protocol/PROTOCOL.md` for the HTTP API, the canonical signed form and
 //! the SMS layout.
 
+/// Gives wire enums `as_str` and `parse` (and `Display`), from strum's
+/// derives: strum follows the same `snake_case` rule as serde, and a test
+/// (`responder::tests`) pins the two together, variant by variant.
+macro_rules! wire_names {
+    ($($name:ident),+ $(,)?) => {$(
+        impl $name {
+            /// The wire name (`"en_route"`, …), as serde writes it.
+            pub fn as_str(self) -> &'static str {
+                self.into()
+            }
+
+            /// The variant of a wire name; `None` for an unknown one.
+            pub fn parse(text: &str) -> Option<Self> {
+                text.parse().ok()
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    )+};
+}
+pub(crate) use wire_names;
+
 mod error;
 pub mod limits;
+pub mod responder;
 mod sign;
 pub mod sms;
 mod text;

@@ -8,6 +8,8 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+crate::wire_names!(AlertKind, FixSource, AlertStatus, Outcome);
+
 /// The protocol version this crate speaks.
 pub const PROTOCOL_VERSION: u16 = 1;
 
@@ -18,8 +20,23 @@ pub type AlertId = Uuid;
 pub type DeviceId = Uuid;
 
 /// What happened, as the person chose it. Plain `sos` is the default.
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[derive(
+    Serialize,
+    Deserialize,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum AlertKind {
     #[default]
     Sos,
@@ -41,24 +58,25 @@ impl AlertKind {
         AlertKind::Incendio,
         AlertKind::Accidente,
     ];
-
-    /// The wire name (`"emergencia_medica"`, …).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AlertKind::Sos => "sos",
-            AlertKind::Asalto => "asalto",
-            AlertKind::Extorsion => "extorsion",
-            AlertKind::Violencia => "violencia",
-            AlertKind::EmergenciaMedica => "emergencia_medica",
-            AlertKind::Incendio => "incendio",
-            AlertKind::Accidente => "accidente",
-        }
-    }
 }
 
 /// Where a fix came from. `last_known` and `registered_place` are never fresh.
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(
+    Serialize,
+    Deserialize,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum FixSource {
     Gps,
     Network,
@@ -80,6 +98,7 @@ impl FixSource {
 /// A position. `fixed_at_ms` is when the position was measured, not when it
 /// was sent: an old fix keeps its old time so its age is always visible.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Fix {
     pub lat: f64,
@@ -99,6 +118,7 @@ pub struct Fix {
 
 /// What the person does; chosen at enrollment.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ReporterRole {
     MototaxiDriver,
@@ -126,6 +146,7 @@ impl ReporterRole {
 
 /// A named fixed place (a market stall, a comedor), used when GPS fails indoors.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Place {
     pub name: String,
@@ -138,6 +159,7 @@ pub struct Place {
 /// Who asked for help, copied into each alert so the operator sees it even
 /// if the registry is unreachable.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Reporter {
     pub display_name: String,
@@ -155,10 +177,13 @@ pub struct Reporter {
 
 /// `POST /api/v1/alerts`: the SOS itself.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Alert {
     pub v: u16,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
     pub id: AlertId,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
     pub device_id: DeviceId,
     pub kind: AlertKind,
     pub created_at_ms: i64,
@@ -177,8 +202,10 @@ pub struct Alert {
 
 /// One tracked position after an SOS. `(alert_id, seq)` is unique.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PositionUpdate {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
     pub alert_id: AlertId,
     pub seq: u32,
     pub fix: Fix,
@@ -186,19 +213,24 @@ pub struct PositionUpdate {
 
 /// `POST /api/v1/positions`: up to [`crate::limits::MAX_BATCH`] updates.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PositionBatch {
     pub v: u16,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
     pub device_id: DeviceId,
     pub updates: Vec<PositionUpdate>,
 }
 
 /// `POST /api/v1/alerts/{id}/cancel`: the reporter calls it off.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Cancel {
     pub v: u16,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
     pub alert_id: AlertId,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
     pub device_id: DeviceId,
     pub cancelled_at_ms: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -206,8 +238,22 @@ pub struct Cancel {
 }
 
 /// Where an alert is in its life on the server.
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(
+    Serialize,
+    Deserialize,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum AlertStatus {
     /// Committed by the server, not yet seen by an operator.
     New,
@@ -228,8 +274,22 @@ impl AlertStatus {
 }
 
 /// How a resolved alert ended.
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(
+    Serialize,
+    Deserialize,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Outcome {
     Attended,
     FalseAlarm,
@@ -240,8 +300,10 @@ pub enum Outcome {
 /// The server's answer to an alert, a cancel and a status query: what the
 /// person who asked for help is shown.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AlertView {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
     pub id: AlertId,
     pub status: AlertStatus,
     pub received_at_ms: i64,
@@ -258,6 +320,7 @@ pub struct AlertView {
 
 /// The server's answer to a position batch.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BatchReceipt {
     /// Updates newly stored (duplicates of `(alert_id, seq)` are not counted).
@@ -268,6 +331,7 @@ pub struct BatchReceipt {
 /// The person's profile, given at enrollment. DNI stays on the server; the
 /// alert carries the [`Reporter`] snapshot only.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Profile {
     pub display_name: String,
@@ -283,10 +347,12 @@ pub struct Profile {
 
 /// `POST /api/v1/enroll` (unsigned: the code is the credential).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EnrollRequest {
     pub v: u16,
     pub code: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
     pub device_id: DeviceId,
     /// The device's Ed25519 public key, base64url without padding (32 bytes).
     pub public_key: String,
@@ -295,8 +361,10 @@ pub struct EnrollRequest {
 
 /// The server's answer to enrollment.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EnrollResponse {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
     pub device_id: DeviceId,
     pub organization: Option<String>,
     /// The organization's registered place (markets, comedores), if any.
@@ -309,6 +377,7 @@ pub struct EnrollResponse {
 
 /// Every error the server returns: `{ "kind": "...", "message": "..." }`.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiError {
     pub kind: String,
     pub message: String,

@@ -1,9 +1,8 @@
 //! The SMS gateway's side of the fallback: its shared secret, and how an
 //! alert first reached the server.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use utoipa::ToSchema;
 
 /// The secret an SMS gateway sends as `Authorization: Bearer …`. Never
 /// printed: its `Debug` is redacted, and it is compared in constant time.
@@ -44,33 +43,7 @@ impl std::str::FromStr for GatewaySecret {
     }
 }
 
-/// How an alert first reached the server.
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ReceivedVia {
-    /// The signed HTTP request (`POST /api/v1/alerts`).
-    #[default]
-    Http,
-    /// The compact signed SMS, through the SMS gateway.
-    Sms,
-}
-
-impl ReceivedVia {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReceivedVia::Http => "http",
-            ReceivedVia::Sms => "sms",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "http" => Some(ReceivedVia::Http),
-            "sms" => Some(ReceivedVia::Sms),
-            _ => None,
-        }
-    }
-}
+pub use auxilio_protocol::responder::ReceivedVia;
 
 #[cfg(test)]
 mod tests {

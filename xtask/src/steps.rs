@@ -70,6 +70,10 @@ const STEPS: &[Step] = &[
     ("ui build", ui_build),
     ("clippy", clippy),
     ("rust tests", rust_tests),
+    // The real server against its own OpenAPI document (server/tests/schemathesis.sh).
+    ("schemathesis", || {
+        run(&mut script("server/tests/schemathesis.sh"))
+    }),
     ("mobile targets", mobile_targets),
     ("kotlin", kotlin),
     ("ui tests", ui),

@@ -5,7 +5,8 @@ use std::convert::Infallible;
 use std::sync::Arc;
 
 use auxilio_protocol::{
-    decode, Alert, AlertId, AlertView, Cancel, DeviceId, EnrollRequest, PositionBatch, PublicKey,
+    decode, wire, Alert, AlertId, AlertView, ApiError, BatchReceipt, Cancel, DeviceId,
+    EnrollRequest, EnrollResponse, PositionBatch, PublicKey,
 };
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -21,14 +22,32 @@ use crate::model::StreamPayload;
 use crate::state::AppState;
 use crate::store::{Applied, Command};
 
+/// The two headers of a signed request (`protocol/PROTOCOL.md`): the body
+/// is signed together with the method and path by the device's Ed25519 key.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header, names("x-auxilio-device", "x-auxilio-signature"))]
+pub struct SignedHeaders(
+    /// The enrolled device's id, hyphenated UUID.
+    #[allow(dead_code)]
+    uuid::Uuid,
+    /// Ed25519 signature of `AUXILIO-V1\n{METHOD}\n{PATH}\n{BODY}`, base64url without padding.
+    #[param(min_length = 86, max_length = 86, pattern = "^[A-Za-z0-9_-]{86}$")]
+    #[allow(dead_code)]
+    String,
+);
+
 fn unexpected() -> AppError {
     AppError::internal()
 }
 
 /// `POST /api/v1/enroll` (unsigned: the code is the credential).
-#[utoipa::path(post, path = "/api/v1/enroll", tag = "device",
-    request_body(content = Object, description = "protocol::EnrollRequest"),
-    responses((status = 201, description = "protocol::EnrollResponse"), (status = 400), (status = 403, description = "bad code"), (status = 409, description = "device id enrolled with another key")))]
+#[utoipa::path(post, path = wire::PATH_ENROLL, tag = "device",
+    request_body = EnrollRequest,
+    responses((status = 201, description = "enrolled", body = EnrollResponse),
+        (status = 400, description = "malformed or invalid", body = ApiError),
+        (status = 403, description = "unknown, used up or expired code", body = ApiError),
+        (status = 409, description = "device id enrolled with another key", body = ApiError),
+        (status = 413, body = ApiError), (status = 429, body = ApiError)))]
 pub async fn enroll(
     State(state): State<AppState>,
     RawBody(bytes): RawBody,
@@ -49,10 +68,15 @@ pub async fn enroll(
 }
 
 /// `POST /api/v1/alerts`: 201 the first time, 200 for the same id again.
-#[utoipa::path(post, path = "/api/v1/alerts", tag = "device",
-    request_body(content = Object, description = "protocol::Alert, signed"),
-    responses((status = 201, description = "protocol::AlertView, newly stored"), (status = 200, description = "protocol::AlertView, already stored"),
-        (status = 400), (status = 401), (status = 403), (status = 409), (status = 413), (status = 429)))]
+#[utoipa::path(post, path = wire::PATH_ALERTS, tag = "device", params(SignedHeaders),
+    request_body = Alert, security(()),
+    responses((status = 201, description = "newly stored", body = AlertView),
+        (status = 200, description = "already stored (same id)", body = AlertView),
+        (status = 400, description = "malformed or invalid", body = ApiError),
+        (status = 401, description = "missing or bad signature", body = ApiError),
+        (status = 403, description = "unknown or revoked device", body = ApiError),
+        (status = 409, description = "the alert id belongs to another device", body = ApiError),
+        (status = 413, body = ApiError), (status = 429, body = ApiError)))]
 pub async fn post_alert(
     State(state): State<AppState>,
     signed: SignedBody,
@@ -77,9 +101,14 @@ pub async fn post_alert(
 }
 
 /// `POST /api/v1/positions`: deduplicated on `(alert_id, seq)`.
-#[utoipa::path(post, path = "/api/v1/positions", tag = "device",
-    request_body(content = Object, description = "protocol::PositionBatch, signed"),
-    responses((status = 200, description = "protocol::BatchReceipt"), (status = 400), (status = 401), (status = 403), (status = 404, description = "unknown alert")))]
+#[utoipa::path(post, path = wire::PATH_POSITIONS, tag = "device", params(SignedHeaders),
+    request_body = PositionBatch, security(()),
+    responses((status = 200, body = BatchReceipt),
+        (status = 400, description = "malformed or invalid", body = ApiError),
+        (status = 401, description = "missing or bad signature", body = ApiError),
+        (status = 403, description = "unknown or revoked device, or another device's alert", body = ApiError),
+        (status = 404, description = "unknown alert", body = ApiError),
+        (status = 413, body = ApiError), (status = 429, body = ApiError)))]
 pub async fn post_positions(
     State(state): State<AppState>,
     signed: SignedBody,
@@ -99,10 +128,15 @@ pub async fn post_positions(
 }
 
 /// `POST /api/v1/alerts/{id}/cancel`.
-#[utoipa::path(post, path = "/api/v1/alerts/{id}/cancel", tag = "device",
-    params(("id" = String, Path, description = "alert id")),
-    request_body(content = Object, description = "protocol::Cancel, signed"),
-    responses((status = 200, description = "protocol::AlertView"), (status = 400), (status = 401), (status = 403), (status = 404)))]
+#[utoipa::path(post, path = wire::PATH_ALERT_CANCEL, tag = "device",
+    params(("id" = uuid::Uuid, Path, description = "alert id"), SignedHeaders),
+    request_body = Cancel, security(()),
+    responses((status = 200, body = AlertView),
+        (status = 400, description = "malformed, invalid, or another alert's id in the body", body = ApiError),
+        (status = 401, description = "missing or bad signature", body = ApiError),
+        (status = 403, description = "unknown or revoked device, or another device's alert", body = ApiError),
+        (status = 404, description = "unknown alert", body = ApiError),
+        (status = 413, body = ApiError), (status = 429, body = ApiError)))]
 pub async fn cancel(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -141,9 +175,13 @@ async fn own_view(
 }
 
 /// `GET /api/v1/alerts/{id}/status` (signed, empty body).
-#[utoipa::path(get, path = "/api/v1/alerts/{id}/status", tag = "device",
-    params(("id" = String, Path, description = "alert id")),
-    responses((status = 200, description = "protocol::AlertView"), (status = 401), (status = 403), (status = 404)))]
+#[utoipa::path(get, path = wire::PATH_ALERT_STATUS, tag = "device",
+    params(("id" = uuid::Uuid, Path, description = "alert id"), SignedHeaders), security(()),
+    responses((status = 200, body = AlertView),
+        (status = 401, description = "missing or bad signature", body = ApiError),
+        (status = 403, description = "unknown or revoked device, or another device's alert", body = ApiError),
+        (status = 404, description = "unknown alert", body = ApiError),
+        (status = 429, body = ApiError)))]
 pub async fn status(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -162,9 +200,13 @@ fn view_event(view: &AlertView) -> Event {
 
 /// `GET /api/v1/alerts/{id}/events` (signed, SSE): the current view at once,
 /// then every change of the device's own alert; ends after a final status.
-#[utoipa::path(get, path = "/api/v1/alerts/{id}/events", tag = "device",
-    params(("id" = String, Path, description = "alert id")),
-    responses((status = 200, description = "text/event-stream of protocol::AlertView (event `status`)"), (status = 401), (status = 403), (status = 404)))]
+#[utoipa::path(get, path = wire::PATH_ALERT_EVENTS, tag = "device",
+    params(("id" = uuid::Uuid, Path, description = "alert id"), SignedHeaders), security(()),
+    responses((status = 200, description = "server-sent events `status`, data an AlertView each", content_type = "text/event-stream", body = String),
+        (status = 401, description = "missing or bad signature", body = ApiError),
+        (status = 403, description = "unknown or revoked device, or another device's alert", body = ApiError),
+        (status = 404, description = "unknown alert", body = ApiError),
+        (status = 429, body = ApiError)))]
 pub async fn events(
     State(state): State<AppState>,
     Path(id): Path<String>,

@@ -1,42 +1,35 @@
 //! The responder API: login, queries, the alert lifecycle, units.
 
-use auxilio_protocol::{check_coordinates, AlertStatus, AlertView, Outcome};
+use auxilio_protocol::{check_coordinates, wire, AlertKind, AlertView, ApiError};
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{AppendHeaders, IntoResponse};
 use axum::Json;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use crate::auth::{self, Responder};
 use crate::distance::nearest_units;
 use crate::error::AppError;
 use crate::extract::{parse_id, AppJson, AppQuery};
-use crate::model::{parse_kind, Account, AlertDetail, AlertList, NearestUnit, Role, UnitView};
 use crate::state::AppState;
 use crate::store::{AlertQuery, Applied, Command, TransitionRequest};
-
-#[derive(Deserialize, ToSchema)]
-pub struct LoginRequest {
-    pub username: String,
-    pub password: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct LoginResponse {
-    /// Bearer token for apps; the console uses the cookie set alongside.
-    pub token: String,
-    pub account: Account,
-    pub expires_at_ms: i64,
-}
+use auxilio_protocol::responder::{
+    Account, AlertDetail, AlertList, LoginRequest, LoginResponse, NearestUnit, Role,
+    TransitionBody, UnitReport, UnitView,
+};
 
 fn bad_credentials() -> AppError {
     AppError::unauthorized("bad_credentials", "wrong username or password")
 }
 
 /// `POST /api/v1/login`: a cookie session for the console and a bearer token for apps.
-#[utoipa::path(post, path = "/api/v1/login", tag = "responder", request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 400), (status = 401)))]
+#[utoipa::path(post, path = wire::PATH_LOGIN, tag = "responder", request_body = LoginRequest, security(()),
+    responses((status = 200, description = "logged in; also sets the `auxilio_session` cookie", body = LoginResponse,
+            headers(("set-cookie" = String, description = "`auxilio_session=…; HttpOnly; SameSite=Strict`"))),
+        (status = 400, description = "malformed", body = ApiError),
+        (status = 401, description = "wrong username or password", body = ApiError),
+        (status = 413, body = ApiError), (status = 429, body = ApiError)))]
 pub async fn login(
     State(state): State<AppState>,
     AppJson(req): AppJson<LoginRequest>,
@@ -84,7 +77,8 @@ pub async fn login(
 }
 
 /// `POST /api/v1/logout`: ends the session of this request.
-#[utoipa::path(post, path = "/api/v1/logout", tag = "responder", responses((status = 204), (status = 401)))]
+#[utoipa::path(post, path = wire::PATH_LOGOUT, tag = "responder",
+    responses((status = 204, description = "logged out; the cookie is cleared"), (status = 401, description = "not logged in, or the session expired", body = ApiError), (status = 429, body = ApiError)))]
 pub async fn logout(
     State(state): State<AppState>,
     _who: Responder,
@@ -105,12 +99,14 @@ pub async fn logout(
 }
 
 /// `GET /api/v1/me`: who is logged in.
-#[utoipa::path(get, path = "/api/v1/me", tag = "responder", responses((status = 200, body = Account), (status = 401)))]
+#[utoipa::path(get, path = wire::PATH_ME, tag = "responder",
+    responses((status = 200, body = Account), (status = 401, description = "not logged in, or the session expired", body = ApiError), (status = 429, body = ApiError)))]
 pub async fn me(Responder(account): Responder) -> Json<Account> {
     Json(account)
 }
 
 #[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
 pub struct AlertsParams {
     /// Only alerts not yet resolved or cancelled (default true unless a time range is given).
     open: Option<bool>,
@@ -119,15 +115,16 @@ pub struct AlertsParams {
     from_ms: Option<i64>,
     /// Received by the server before (UTC ms).
     to_ms: Option<i64>,
-    /// Alert kind (`asalto`, …).
+    /// Alert kind.
+    #[param(value_type = Option<AlertKind>)]
     kind: Option<String>,
     /// At most this many, newest first (default 200, at most 1000).
     limit: Option<usize>,
 }
 
 /// `GET /api/v1/alerts`: open alerts, or alerts by time range and kind.
-#[utoipa::path(get, path = "/api/v1/alerts", tag = "responder", params(AlertsParams),
-    responses((status = 200, body = AlertList), (status = 400), (status = 401)))]
+#[utoipa::path(get, path = wire::PATH_ALERTS, tag = "responder", params(AlertsParams),
+    responses((status = 200, body = AlertList), (status = 400, description = "bad query parameters", body = ApiError), (status = 401, description = "not logged in, or the session expired", body = ApiError), (status = 429, body = ApiError)))]
 pub async fn list_alerts(
     State(state): State<AppState>,
     Responder(who): Responder,
@@ -136,7 +133,8 @@ pub async fn list_alerts(
     let kind = match p.kind.as_deref() {
         None => None,
         Some(k) => Some(
-            parse_kind(k).ok_or_else(|| AppError::bad_request("invalid", "unknown alert kind"))?,
+            AlertKind::parse(k)
+                .ok_or_else(|| AppError::bad_request("invalid", "unknown alert kind"))?,
         ),
     };
     let ranged = p.from_ms.is_some() || p.to_ms.is_some();
@@ -153,8 +151,8 @@ pub async fn list_alerts(
 }
 
 /// `GET /api/v1/alerts/{id}`: one alert with its track and audit history.
-#[utoipa::path(get, path = "/api/v1/alerts/{id}", tag = "responder", params(("id" = String, Path)),
-    responses((status = 200, body = AlertDetail), (status = 401), (status = 404)))]
+#[utoipa::path(get, path = wire::PATH_ALERT, tag = "responder", params(("id" = uuid::Uuid, Path, description = "alert id")),
+    responses((status = 200, body = AlertDetail), (status = 401, description = "not logged in, or the session expired", body = ApiError), (status = 404, description = "unknown alert", body = ApiError), (status = 429, body = ApiError)))]
 pub async fn alert_detail(
     State(state): State<AppState>,
     _who: Responder,
@@ -168,24 +166,16 @@ pub async fn alert_detail(
         .ok_or_else(|| AppError::not_found("unknown alert"))
 }
 
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TransitionBody {
-    /// `acknowledged`, `dispatched`, `en_route`, `on_scene` or `resolved`.
-    #[schema(value_type = String, example = "acknowledged")]
-    pub to: AlertStatus,
-    /// Required with `dispatched`.
-    pub unit_id: Option<i64>,
-    /// Required with `resolved`: `attended`, `false_alarm`, `no_contact`, `transferred_pnp`.
-    #[schema(value_type = Option<String>)]
-    pub outcome: Option<Outcome>,
-    pub note: Option<String>,
-}
-
 /// `POST /api/v1/alerts/{id}/transition`: moves an alert along its lifecycle.
-#[utoipa::path(post, path = "/api/v1/alerts/{id}/transition", tag = "responder", params(("id" = String, Path)),
+#[utoipa::path(post, path = wire::PATH_ALERT_TRANSITION, tag = "responder", params(("id" = uuid::Uuid, Path, description = "alert id")),
     request_body = TransitionBody,
-    responses((status = 200, description = "protocol::AlertView"), (status = 400), (status = 401), (status = 403), (status = 404), (status = 409, description = "not allowed from the current status")))]
+    responses((status = 200, description = "what the reporter's phone is shown now", body = AlertView),
+        (status = 400, description = "malformed, or a missing or unexpected unit or outcome", body = ApiError),
+        (status = 401, description = "not logged in, or the session expired", body = ApiError),
+        (status = 403, description = "this account may not move this alert", body = ApiError),
+        (status = 404, description = "unknown alert or unit", body = ApiError),
+        (status = 409, description = "not allowed from the current status", body = ApiError),
+        (status = 413, body = ApiError), (status = 429, body = ApiError)))]
 pub async fn transition(
     State(state): State<AppState>,
     Responder(actor): Responder,
@@ -218,7 +208,8 @@ pub async fn transition(
 }
 
 /// `GET /api/v1/units`: every patrol unit.
-#[utoipa::path(get, path = "/api/v1/units", tag = "responder", responses((status = 200, body = [UnitView]), (status = 401)))]
+#[utoipa::path(get, path = wire::PATH_UNITS, tag = "responder",
+    responses((status = 200, body = [UnitView]), (status = 401, description = "not logged in, or the session expired", body = ApiError), (status = 429, body = ApiError)))]
 pub async fn units(
     State(state): State<AppState>,
     _who: Responder,
@@ -226,17 +217,13 @@ pub async fn units(
     Ok(Json(state.read(|s| s.units()).await?))
 }
 
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UnitReport {
-    pub lat: Option<f64>,
-    pub lon: Option<f64>,
-    pub available: Option<bool>,
-}
-
 /// `POST /api/v1/units/me`: a unit reports its position and availability.
-#[utoipa::path(post, path = "/api/v1/units/me", tag = "responder", request_body = UnitReport,
-    responses((status = 200, body = UnitView), (status = 400), (status = 401), (status = 403)))]
+#[utoipa::path(post, path = wire::PATH_UNITS_ME, tag = "responder", request_body = UnitReport,
+    responses((status = 200, body = UnitView),
+        (status = 400, description = "malformed, or lat without lon", body = ApiError),
+        (status = 401, description = "not logged in, or the session expired", body = ApiError),
+        (status = 403, description = "not a unit account", body = ApiError),
+        (status = 413, body = ApiError), (status = 429, body = ApiError)))]
 pub async fn unit_report(
     State(state): State<AppState>,
     who: Responder,
@@ -263,14 +250,17 @@ pub async fn unit_report(
 }
 
 #[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
 pub struct NearestParams {
     /// How many units (default 3, at most 20).
     limit: Option<usize>,
 }
 
 /// `GET /api/v1/alerts/{id}/nearest-units`: available units nearest to the alert's newest position.
-#[utoipa::path(get, path = "/api/v1/alerts/{id}/nearest-units", tag = "responder", params(("id" = String, Path), NearestParams),
-    responses((status = 200, body = [NearestUnit]), (status = 401), (status = 404)))]
+#[utoipa::path(get, path = wire::PATH_ALERT_NEAREST_UNITS, tag = "responder",
+    params(("id" = uuid::Uuid, Path, description = "alert id"), NearestParams),
+    responses((status = 200, body = [NearestUnit]), (status = 400, description = "bad query parameters", body = ApiError), (status = 401, description = "not logged in, or the session expired", body = ApiError),
+        (status = 404, description = "unknown alert", body = ApiError), (status = 429, body = ApiError)))]
 pub async fn nearest(
     State(state): State<AppState>,
     _who: Responder,

@@ -17,8 +17,7 @@ use crate::extract::{known_device, RawBody};
 use crate::state::AppState;
 use crate::store::{Applied, Command};
 
-/// The route, mounted only in the API router.
-pub const PATH_SMS_INBOUND: &str = "/api/v1/sms/inbound";
+pub use auxilio_protocol::wire::PATH_SMS_INBOUND;
 
 /// What a gateway posts as JSON.
 #[derive(Deserialize, ToSchema)]

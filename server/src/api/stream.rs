@@ -13,6 +13,7 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
+use auxilio_protocol::wire;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{header, HeaderMap};
@@ -109,9 +110,14 @@ impl Feed {
 }
 
 /// The live feed of alerts, positions, status changes and units.
-#[utoipa::path(get, path = "/api/v1/stream", tag = "responder",
-    params(("after" = Option<i64>, Query, description = "resume after this event id (like Last-Event-ID)")),
-    responses((status = 200, description = "text/event-stream; events `alert`, `position`, `status`, `unit`; data as in StreamPayload"), (status = 401)))]
+#[utoipa::path(get, path = wire::PATH_STREAM, tag = "responder",
+    params(("after" = Option<i64>, Query, description = "resume after this event id (like Last-Event-ID)"),
+        ("last-event-id" = Option<i64>, Header, description = "resume after this event id")),
+    responses((status = 200, description = "server-sent events `alert`, `position`, `status`, `unit`; `id:` is the event id, `data:` the content of the StreamPayload variant",
+            content_type = "text/event-stream", body = String),
+        (status = 400, description = "bad event id", body = auxilio_protocol::ApiError),
+        (status = 401, description = "not logged in, or the session expired", body = auxilio_protocol::ApiError),
+        (status = 429, body = auxilio_protocol::ApiError)))]
 pub async fn stream(
     State(state): State<AppState>,
     Responder(account): Responder,

@@ -25,8 +25,9 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use auxilio_core::backoff::{Backoff, Policy};
+use auxilio_core::protocol::responder::StatusEvent;
 use auxilio_core::{AlertId, AlertStatus};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::sse::{SseEvent, SseParser};
 use super::{Assignment, UnitSession, UnitView};
@@ -44,27 +45,11 @@ pub const RECONNECT: Policy = Policy {
     cap: Duration::from_secs(30),
 };
 
-/// The part of a `status` event the follower reads.
-#[derive(Deserialize)]
-struct StatusEvent {
-    alert_id: AlertId,
-    view: StatusView,
-    /// The unit the alert is assigned to (the server sends a unit only its
-    /// own alerts' events, and says which unit each one is on).
-    #[serde(default)]
-    unit_id: Option<i64>,
-}
-
-#[derive(Deserialize)]
-struct StatusView {
-    status: AlertStatus,
-}
-
 /// What following the stream tells the shell.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Followed {
     /// An alert newly dispatched to this unit (once per alert).
-    Assigned(Assignment),
+    Assigned(Box<Assignment>),
     /// An alert assigned to this unit changed status.
     Changed(AlertChange),
     /// The stream is open (`true`) or is being reopened (`false`).
@@ -136,7 +121,7 @@ async fn round(
             let snapshot = unit.snapshot().await?;
             for a in snapshot.assignments {
                 if unit.take_new(&a) {
-                    tell(Followed::Assigned(a));
+                    tell(Followed::Assigned(Box::new(a)));
                 }
             }
             *last = Some(snapshot.last_event_id);
@@ -210,7 +195,7 @@ async fn handle(
     match unit.alert(status.alert_id).await {
         Ok(a) => {
             if unit.take_new(&a) {
-                tell(Followed::Assigned(a));
+                tell(Followed::Assigned(Box::new(a)));
             }
             Ok(())
         }

@@ -20,11 +20,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use auxilio_core::protocol::{Outcome, Reporter};
-use auxilio_core::{AlertId, AlertKind, AlertStatus, AlertView};
+use auxilio_core::protocol::responder::{
+    AlertDetail, AlertList, LoginRequest, LoginResponse, Role, TransitionBody, UnitReport,
+};
+use auxilio_core::protocol::{wire, Outcome};
+use auxilio_core::{AlertId, AlertStatus, AlertView};
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 use tauri::async_runtime::JoinHandle;
 
 use crate::error::{Error, Result};
@@ -34,54 +36,12 @@ use stored::StoredSession;
 pub const DUTY_INTERVAL: Duration = Duration::from_secs(10);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 
-#[derive(Deserialize, Serialize, Clone, Debug, PartialEq)]
-pub struct UnitAccount {
-    pub id: i64,
-    pub username: String,
-    pub role: String,
-    #[serde(default)]
-    pub unit_id: Option<i64>,
-}
-
-#[derive(Deserialize)]
-struct LoginResponse {
-    token: String,
-    account: UnitAccount,
-}
-
-/// The server's view of this unit.
-#[derive(Deserialize, Serialize, Clone, Debug, PartialEq)]
-pub struct UnitView {
-    pub id: i64,
-    pub call_sign: String,
-    pub available: bool,
-    #[serde(default)]
-    pub lat: Option<f64>,
-    #[serde(default)]
-    pub lon: Option<f64>,
-    #[serde(default)]
-    pub position_at_ms: Option<i64>,
-}
-
-/// An alert assigned to this unit, as sent to the web view: what the unit
-/// needs to find and call the person (the server's `AlertSummary`, less the
-/// device and the raw fix). Never logged: it names the reporter.
-#[derive(Deserialize, Serialize, Clone, Debug, PartialEq)]
-pub struct Assignment {
-    pub id: AlertId,
-    pub kind: AlertKind,
-    pub status: AlertStatus,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub outcome: Option<Outcome>,
-    #[serde(default)]
-    pub unit_id: Option<i64>,
-    pub silent: bool,
-    pub created_at_ms: i64,
-    pub received_at_ms: i64,
-    pub updated_at_ms: i64,
-    pub last: LastFix,
-    pub reporter: Reporter,
-}
+/// The unit app's names for the responder types of the contract: an
+/// assignment is the server's alert summary (sent to the web view as is,
+/// which types it so), the account is the logged-in unit.
+pub use auxilio_core::protocol::responder::{
+    Account as UnitAccount, AlertSummary as Assignment, UnitView,
+};
 
 /// What a unit reports about its assignment
 /// (`POST /api/v1/alerts/{id}/transition`); the central does the rest.
@@ -95,46 +55,23 @@ pub enum UnitStep {
 impl UnitStep {
     /// `en_route`, `on_scene` or `resolved` (the web view's words).
     pub fn parse(to: &str) -> Result<Self> {
-        match to {
-            "en_route" => Ok(UnitStep::EnRoute),
-            "on_scene" => Ok(UnitStep::OnScene),
-            "resolved" => Ok(UnitStep::Resolved),
+        match AlertStatus::parse(to) {
+            Some(AlertStatus::EnRoute) => Ok(UnitStep::EnRoute),
+            Some(AlertStatus::OnScene) => Ok(UnitStep::OnScene),
+            Some(AlertStatus::Resolved) => Ok(UnitStep::Resolved),
             _ => Err(Error::invalid(
                 "a unit reports en_route, on_scene or resolved",
             )),
         }
     }
 
-    fn wire(self) -> &'static str {
+    fn status(self) -> AlertStatus {
         match self {
-            UnitStep::EnRoute => "en_route",
-            UnitStep::OnScene => "on_scene",
-            UnitStep::Resolved => "resolved",
+            UnitStep::EnRoute => AlertStatus::EnRoute,
+            UnitStep::OnScene => AlertStatus::OnScene,
+            UnitStep::Resolved => AlertStatus::Resolved,
         }
     }
-}
-
-#[derive(Deserialize, Serialize, Clone, Debug, PartialEq)]
-pub struct LastFix {
-    pub lat: f64,
-    pub lon: f64,
-    pub accuracy_m: f64,
-    pub fixed_at_ms: i64,
-}
-
-/// `GET /api/v1/alerts`: the open alerts, and the newest event id at that
-/// moment (where the live stream takes over).
-#[derive(Deserialize)]
-struct AlertList {
-    alerts: Vec<Assignment>,
-    #[serde(default)]
-    last_event_id: i64,
-}
-
-/// `GET /api/v1/alerts/{id}` (only the part a unit needs).
-#[derive(Deserialize)]
-struct AlertDetail {
-    alert: Assignment,
 }
 
 /// Assignments waiting for this unit at one moment, and the stream position
@@ -189,7 +126,7 @@ fn network(e: reqwest::Error) -> Error {
 
 /// A unit account with a unit: the only kind the app accepts.
 fn is_unit(account: &UnitAccount) -> bool {
-    account.role == "unit" && account.unit_id.is_some()
+    account.role == Role::Unit && account.unit_id.is_some()
 }
 
 impl UnitSession {
@@ -302,8 +239,11 @@ impl UnitSession {
     pub async fn login(&self, username: &str, password: &str) -> Result<UnitAccount> {
         let reply = self
             .http
-            .post(self.url("/api/v1/login")?)
-            .json(&serde_json::json!({ "username": username, "password": password }))
+            .post(self.url(wire::PATH_LOGIN)?)
+            .json(&LoginRequest {
+                username: username.into(),
+                password: password.into(),
+            })
             .send()
             .await
             .map_err(network)?;
@@ -350,7 +290,7 @@ impl UnitSession {
         // Best effort: the token expires anyway.
         let _ = self
             .http
-            .post(self.url("/api/v1/logout")?)
+            .post(self.url(wire::PATH_LOGOUT)?)
             .bearer_auth(&session.token)
             .send()
             .await;
@@ -364,15 +304,12 @@ impl UnitSession {
         available: Option<bool>,
     ) -> Result<UnitView> {
         let session = self.session()?;
-        let mut body = serde_json::Map::new();
-        if let Some((lat, lon)) = position {
-            body.insert("lat".into(), lat.into());
-            body.insert("lon".into(), lon.into());
-        }
-        if let Some(a) = available {
-            body.insert("available".into(), a.into());
-        }
-        let request = self.http.post(self.url("/api/v1/units/me")?).json(&body);
+        let body = UnitReport {
+            lat: position.map(|p| p.0),
+            lon: position.map(|p| p.1),
+            available,
+        };
+        let request = self.http.post(self.url(wire::PATH_UNITS_ME)?).json(&body);
         self.call(request, &session, "unit answer").await
     }
 
@@ -380,7 +317,7 @@ impl UnitSession {
     /// position they were read at.
     pub async fn snapshot(&self) -> Result<Snapshot> {
         let session = self.session()?;
-        let mut url = self.url("/api/v1/alerts")?;
+        let mut url = self.url(wire::PATH_ALERTS)?;
         url.query_pairs_mut().append_pair("open", "true");
         let list: AlertList = self
             .call(self.http.get(url), &session, "alert list")
@@ -407,7 +344,7 @@ impl UnitSession {
         let session = self.session()?;
         let request = self
             .http
-            .get(self.url(&format!("/api/v1/alerts/{alert_id}"))?);
+            .get(self.url(&wire::alert_path(wire::PATH_ALERT, &alert_id))?);
         let detail: AlertDetail = self.call(request, &session, "alert answer").await?;
         Ok(detail.alert)
     }
@@ -419,7 +356,7 @@ impl UnitSession {
         let session = self.session()?;
         let reply = self
             .stream_http
-            .get(self.url("/api/v1/stream")?)
+            .get(self.url(wire::PATH_STREAM)?)
             .bearer_auth(&session.token)
             .header("Last-Event-ID", last_event_id.to_string())
             .header(reqwest::header::ACCEPT, "text/event-stream")
@@ -453,14 +390,15 @@ impl UnitSession {
             _ => {}
         }
         let session = self.session()?;
-        let mut body = serde_json::json!({ "to": step.wire() });
-        if let Some(outcome) = outcome {
-            body["outcome"] = serde_json::to_value(outcome)
-                .map_err(|_| Error::internal("cannot encode the outcome"))?;
-        }
+        let body = TransitionBody {
+            to: step.status(),
+            unit_id: None,
+            outcome,
+            note: None,
+        };
         let request = self
             .http
-            .post(self.url(&format!("/api/v1/alerts/{alert_id}/transition"))?)
+            .post(self.url(&wire::alert_path(wire::PATH_ALERT_TRANSITION, &alert_id))?)
             .json(&body);
         self.call(request, &session, "alert answer").await
     }

@@ -120,7 +120,7 @@ mod tests {
             account: UnitAccount {
                 id: 4,
                 username: "serenazgo07".into(),
-                role: "unit".into(),
+                role: auxilio_core::protocol::responder::Role::Unit,
                 unit_id: Some(7),
             },
         }

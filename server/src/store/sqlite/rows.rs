@@ -1,12 +1,10 @@
 //! Row mapping shared by reads and writes: alerts to summaries and views.
 
-use auxilio_protocol::{AlertId, AlertView, Fix, Reporter};
+use auxilio_protocol::{AlertId, AlertKind, AlertStatus, AlertView, Fix, Outcome, Reporter};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::distance::haversine_m;
-use crate::model::{
-    clock_suspect, parse_kind, parse_outcome, parse_status, Agency, AlertSummary, LastFix, UnitView,
-};
+use crate::model::{clock_suspect, Agency, AlertSummary, LastFix, UnitView};
 use crate::store::StoreError;
 
 pub(super) fn uuid(text: &str) -> Result<uuid::Uuid, StoreError> {
@@ -75,9 +73,9 @@ pub(super) fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<AlertSummary> 
     Ok(AlertSummary {
         id: uuid_col(row, 0)?,
         device_id: uuid_col(row, 1)?,
-        kind: parse_col(row, 2, parse_kind)?,
-        status: parse_col(row, 3, parse_status)?,
-        outcome: opt_parse_col(row, 4, parse_outcome)?,
+        kind: parse_col(row, 2, AlertKind::parse)?,
+        status: parse_col(row, 3, AlertStatus::parse)?,
+        outcome: opt_parse_col(row, 4, Outcome::parse)?,
         silent: row.get(5)?,
         created_at_ms,
         received_at_ms,
@@ -129,8 +127,8 @@ pub(super) fn alert_view(conn: &Connection, id: AlertId) -> Result<Option<AlertV
             let last: (f64, f64) = (row.get(4)?, row.get(5)?);
             Ok(AlertView {
                 id,
-                status: parse_col(row, 0, parse_status)?,
-                outcome: opt_parse_col(row, 1, parse_outcome)?,
+                status: parse_col(row, 0, AlertStatus::parse)?,
+                outcome: opt_parse_col(row, 1, Outcome::parse)?,
                 received_at_ms: row.get(2)?,
                 updated_at_ms: row.get(3)?,
                 unit_name: row.get(6)?,

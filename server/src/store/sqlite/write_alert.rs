@@ -3,8 +3,7 @@
 use std::collections::HashSet;
 
 use auxilio_protocol::{
-    Alert, AlertId, AlertStatus, AlertView, BatchReceipt, Cancel, DeviceId, FixSource,
-    PositionBatch,
+    Alert, AlertId, AlertStatus, AlertView, BatchReceipt, Cancel, DeviceId, PositionBatch,
 };
 use rusqlite::{params, OptionalExtension};
 
@@ -21,16 +20,6 @@ use crate::store::{Applied, StoreError};
 pub(super) fn to_json<T: serde::Serialize>(value: &T) -> CmdResult<String> {
     serde_json::to_string(value)
         .map_err(|_| CmdError::Store(StoreError::Corrupt("a value could not be serialised")))
-}
-
-pub(super) fn source_str(source: FixSource) -> &'static str {
-    match source {
-        FixSource::Gps => "gps",
-        FixSource::Network => "network",
-        FixSource::Fused => "fused",
-        FixSource::LastKnown => "last_known",
-        FixSource::RegisteredPlace => "registered_place",
-    }
 }
 
 /// The device that raised an alert, if the alert exists.
@@ -84,7 +73,7 @@ pub(super) fn ingest_alert(
             fix.lat,
             fix.lon,
             fix.accuracy_m,
-            source_str(fix.source),
+            fix.source.as_str(),
             fix.fixed_at_ms,
             to_json(fix)?,
             to_json(&alert.reporter)?,

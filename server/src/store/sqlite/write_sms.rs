@@ -7,9 +7,9 @@ use rusqlite::{params, OptionalExtension};
 
 use super::ctx::{CmdError, CmdResult, Ctx};
 use super::rows::view;
-use super::write_alert::{owner, source_str, to_json};
+use super::write_alert::{owner, to_json};
 use crate::domain::DomainError;
-use crate::model::{clock_suspect, parse_kind, AlertSummary, LastFix, StatusEvent, StreamPayload};
+use crate::model::{clock_suspect, AlertSummary, LastFix, StatusEvent, StreamPayload};
 use crate::sms::ReceivedVia;
 use crate::store::{Applied, StoreError};
 
@@ -95,7 +95,7 @@ pub(super) fn ingest_sms(ctx: &mut Ctx<'_>, sms: SmsAlert, raw: Vec<u8>) -> CmdR
             fix.lat,
             fix.lon,
             fix.accuracy_m,
-            source_str(fix.source),
+            fix.source.as_str(),
             fix.fixed_at_ms,
             to_json(&fix)?,
             to_json(&reporter)?,
@@ -160,7 +160,7 @@ pub(super) fn complete(ctx: &mut Ctx<'_>, alert: Alert, raw: Vec<u8>) -> CmdResu
         params![id],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )?;
-    if parse_kind(&kind) != Some(alert.kind) || silent != alert.silent {
+    if auxilio_protocol::AlertKind::parse(&kind) != Some(alert.kind) || silent != alert.silent {
         return Err(DomainError::Conflict("the alert does not match its SMS").into());
     }
     let fix = &alert.fix;
@@ -178,7 +178,7 @@ pub(super) fn complete(ctx: &mut Ctx<'_>, alert: Alert, raw: Vec<u8>) -> CmdResu
             fix.lat,
             fix.lon,
             fix.accuracy_m,
-            source_str(fix.source),
+            fix.source.as_str(),
             fix.fixed_at_ms,
             to_json(fix)?,
             to_json(&alert.reporter)?,
