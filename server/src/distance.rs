@@ -7,7 +7,7 @@ use crate::model::{NearestUnit, UnitView};
 /// Great-circle distance in metres between two (lat, lon) points.
 pub fn haversine_m(a: (f64, f64), b: (f64, f64)) -> f64 {
     // geo's points are (x = lon, y = lat).
-    Haversine::distance(Point::new(a.1, a.0), Point::new(b.1, b.0))
+    Haversine.distance(Point::new(a.1, a.0), Point::new(b.1, b.0))
 }
 
 /// The available units with a known position, nearest to `at` first.
