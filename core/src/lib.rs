@@ -184,6 +184,7 @@ impl Core {
                 .map(|(i, u)| config::endpoint_key(i, u))
                 .collect(),
             wakers: endpoints.iter().map(|_| Notify::new()).collect(),
+            urgent: watch::channel(0).0,
             endpoints,
             http: Http::new(config.request_timeout)?,
             config,
