@@ -269,6 +269,21 @@ pub(crate) fn claim_next(
     Ok(claim)
 }
 
+/// Queues wedged rows again (all of them, or `endpoint`'s): a refusal is
+/// retried on re-enrollment, a new server URL, and slowly on its own. The
+/// reason stays until the next answer. Returns how many rows.
+pub(crate) fn unwedge(
+    tx: &Transaction<'_>,
+    endpoint: Option<&str>,
+    now_ms: i64,
+) -> Result<usize, CoreError> {
+    Ok(tx.execute(
+        "UPDATE outbox SET state = 'queued', updated_at_ms = ?2
+          WHERE state = 'wedged' AND (?1 IS NULL OR endpoint = ?1)",
+        params![endpoint, now_ms],
+    )?)
+}
+
 /// Whether an alert or a cancel newer than row `after` waits for `endpoint`
 /// (a new SOS or cancel, not the row just tried).
 pub(crate) fn urgent_after(
