@@ -48,13 +48,17 @@ pub struct CoreConfig {
     /// play a phone whose clock is wrong (2000-01-01, days ahead); an SOS
     /// must get through all the same.
     pub clock_offset_ms: i64,
+    /// How often rows refused for good (wedged) are queued again on their
+    /// own: a refusal is never the end of an SOS. 10 min by default.
+    pub wedged_retry_every: Duration,
 }
 
 impl CoreConfig {
     /// The defaults of the contract (8 s fix deadline, 50 m, 30 s fresh, 1 s–60 s
     /// backoff, 15 s timeout, 30 s SMS fallback, tracking every 10 s for the
     /// first hour then every 60 s while the alert is open, up to 12 h,
-    /// 2,000 positions per alert, 200 per batch, 5 s status polling).
+    /// 2,000 positions per alert, 200 per batch, 5 s status polling, wedged rows
+    /// retried every 10 min).
     pub fn new(data_dir: impl Into<PathBuf>, server: url::Url) -> Self {
         CoreConfig {
             data_dir: data_dir.into(),
@@ -77,6 +81,7 @@ impl CoreConfig {
             position_batch_max: 200,
             status_poll_interval: Duration::from_secs(5),
             clock_offset_ms: 0,
+            wedged_retry_every: Duration::from_secs(10 * 60),
         }
     }
 

@@ -119,6 +119,19 @@ fn open_db(config: &CoreConfig) -> Result<Opened, CoreError> {
     let recovered = db.write(|tx| {
         let n = queue::recover_in_flight(tx, now)?;
         queue::prune_delivered_positions(tx, now.saturating_sub(KEEP_DELIVERED_POSITIONS_MS))?;
+        // A new server URL: what the old one refused is tried there.
+        let url = config.server.as_str();
+        let last = meta::get_bytes(tx, meta::SERVER_URL)?;
+        if last.as_deref().is_some_and(|l| l != url.as_bytes()) {
+            let again = queue::unwedge(tx, Some(config::SERVER_ENDPOINT), now)?;
+            if again > 0 {
+                tracing::info!(
+                    again,
+                    "the server URL changed: refused rows are queued again"
+                );
+            }
+        }
+        meta::put_bytes(tx, meta::SERVER_URL, url.as_bytes())?;
         Ok(n)
     })?;
     if recovered > 0 {
@@ -184,6 +197,7 @@ impl Core {
                 .map(|(i, u)| config::endpoint_key(i, u))
                 .collect(),
             wakers: endpoints.iter().map(|_| Notify::new()).collect(),
+            urgent: watch::channel(0).0,
             endpoints,
             http: Http::new(config.request_timeout)?,
             config,
@@ -206,6 +220,7 @@ impl Core {
             shared.spawn(delivery::worker::run(shared.clone(), index));
         }
         shared.spawn(status::run(shared.clone()));
+        shared.spawn(delivery::wedged::retry_slowly(shared.clone()));
         shared.spawn(checkpoints(shared.clone()));
         let now = shared.now_ms();
         for alert in opened.resume {
@@ -224,9 +239,12 @@ impl Core {
     }
 
     /// Registers this device with the server (`POST /api/v1/enroll`) and keeps
-    /// the profile and the answer (organization, place, SMS number).
+    /// the profile and the answer (organization, place, SMS number). What the
+    /// server refused before (wedged rows) is tried again.
     pub async fn enroll(&self, code: &str, profile: Profile) -> Result<EnrollResponse, CoreError> {
-        enroll::enroll(&self.inner, code, profile).await
+        let response = enroll::enroll(&self.inner, code, profile).await?;
+        delivery::wedged::retry_after_enrollment(&self.inner).await;
+        Ok(response)
     }
 
     /// Saves the profile locally without enrolling (e.g. offline at first

@@ -119,7 +119,7 @@ pub(crate) async fn commit_alert(
             },
         )
         .await?;
-    shared.wake_all();
+    shared.wake_urgent();
     start_follow_up(shared, id, Duration::ZERO, true);
     shared.queue_changed();
     Ok(id)
@@ -206,7 +206,7 @@ pub(crate) async fn cancel(
             queue::enqueue_dependent(tx, &msg, now)
         })
         .await?;
-    shared.wake_all();
+    shared.wake_urgent();
     shared.queue_changed();
     Ok(())
 }

@@ -63,6 +63,9 @@ pub(crate) struct Shared {
     pub shutdown: watch::Sender<bool>,
     /// One per endpoint: there is new work.
     pub wakers: Vec<Notify>,
+    /// Bumped by a new SOS or a cancel: ends every backoff wait that started
+    /// before it.
+    pub urgent: watch::Sender<u64>,
     /// Connectivity came back: skip the backoff wait.
     pub kick: Notify,
     pub tasks: Mutex<Vec<JoinHandle<()>>>,
@@ -165,6 +168,13 @@ impl Shared {
         for w in &self.wakers {
             w.notify_one();
         }
+    }
+
+    /// A new SOS or a cancel: every delivery task tries at once, idle or
+    /// waiting out a backoff or a `Retry-After`.
+    pub(crate) fn wake_urgent(&self) {
+        self.urgent.send_modify(|n| *n = n.wrapping_add(1));
+        self.wake_all();
     }
 
     /// After an outbox change: wakes `wait_drained` at once, and sends

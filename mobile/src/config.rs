@@ -43,6 +43,8 @@ pub struct CoreConfig {
     pub position_batch_max: u32,
     /// How often the server status of open alerts is polled.
     pub status_poll_interval_ms: u64,
+    /// How often refused (wedged) rows are tried again, in ms.
+    pub wedged_retry_every_ms: u64,
 }
 
 /// Core's defaults for a data directory and a server.
@@ -88,6 +90,7 @@ impl From<auxilio_core::CoreConfig> for CoreConfig {
             max_positions_per_alert: c.max_positions_per_alert,
             position_batch_max: u32::try_from(c.position_batch_max).unwrap_or(u32::MAX),
             status_poll_interval_ms: ms(c.status_poll_interval),
+            wedged_retry_every_ms: ms(c.wedged_retry_every),
         }
     }
 }
@@ -121,6 +124,7 @@ impl TryFrom<CoreConfig> for auxilio_core::CoreConfig {
             max_positions_per_alert: c.max_positions_per_alert,
             position_batch_max: usize::try_from(c.position_batch_max).unwrap_or(usize::MAX),
             status_poll_interval: duration(c.status_poll_interval_ms),
+            wedged_retry_every: duration(c.wedged_retry_every_ms),
             // A real phone's clock is read as it is, right or wrong.
             clock_offset_ms: 0,
         })

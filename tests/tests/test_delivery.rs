@@ -261,3 +261,102 @@ async fn test_retry_after_is_honoured_even_above_the_backoff_cap() {
     assert_eq!(rx.committed_count(id), 1);
     core.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_a_new_sos_during_a_60_s_backoff_leaves_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let rx = TestServer::up().await.unwrap();
+    let mut config = quick_config(dir.path(), rx.url());
+    config.backoff_initial = Duration::from_secs(60);
+    config.backoff_cap = Duration::from_secs(60);
+    let core = enrolled_phone(&rx, config).await.unwrap();
+    rx.push_fault(FaultRule::on(
+        Route::Alert,
+        Fault::Unavailable { retry_after_s: 60 },
+    ));
+    let first = core.raise_sos(sos(AlertKind::Asalto)).await.unwrap();
+    rx.wait_for_answers(Route::Alert, 1).await.unwrap();
+    assert_eq!(rx.committed_count(first), 0, "the 503 stored nothing");
+
+    // The task now waits 60 s; a second SOS ends that wait.
+    let raised = std::time::Instant::now();
+    let second = core.raise_sos(sos(AlertKind::Sos)).await.unwrap();
+    rx.wait_for_commit(second).await.unwrap();
+    rx.wait_for_commit(first).await.unwrap();
+    let times = rx.arrival_times(Route::Alert);
+    assert_eq!(times.len(), 3, "one 503, then both alerts once");
+    let late = times[2] - raised;
+    assert!(
+        late < Duration::from_secs(2),
+        "the new SOS left after {late:?}"
+    );
+    assert_eq!(rx.committed_count(first), 1);
+    assert_eq!(rx.committed_count(second), 1);
+    core.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_an_http_date_retry_after_is_honoured() {
+    let dir = tempfile::tempdir().unwrap();
+    let rx = TestServer::up().await.unwrap();
+    // quick_config caps the backoff at 200 ms. An HTTP-date has whole
+    // seconds: "3 s from now" written down is 2 to 3 s away.
+    let core = enrolled_phone(&rx, quick_config(dir.path(), rx.url()))
+        .await
+        .unwrap();
+    rx.push_fault(FaultRule::on(
+        Route::Alert,
+        Fault::UnavailableUntil {
+            after: Duration::from_secs(3),
+        },
+    ));
+    let id = core.raise_sos(sos(AlertKind::Extorsion)).await.unwrap();
+    rx.wait_for_commit(id).await.unwrap();
+    let times = rx.arrival_times(Route::Alert);
+    assert_eq!(times.len(), 2);
+    let waited = times[1] - times[0];
+    assert!(
+        waited >= Duration::from_millis(1900),
+        "retried after {waited:?}"
+    );
+    assert_eq!(rx.committed_count(id), 1);
+    core.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_positions_still_honour_a_retry_after_when_a_new_sos_wakes_the_task() {
+    let dir = tempfile::tempdir().unwrap();
+    let rx = TestServer::up().await.unwrap();
+    let core = enrolled_phone(&rx, quick_config(dir.path(), rx.url()))
+        .await
+        .unwrap();
+    let _gps = keep_feeding(&core, Duration::from_millis(50));
+    // The first position batch is answered 503, Retry-After: 3.
+    rx.push_fault(FaultRule::on(
+        Route::Positions,
+        Fault::Unavailable { retry_after_s: 3 },
+    ));
+    let first = core.raise_sos(sos(AlertKind::Asalto)).await.unwrap();
+    rx.wait_for_commit(first).await.unwrap();
+    rx.wait_for_answers(Route::Positions, 1).await.unwrap();
+    let refused_at = rx.arrival_times(Route::Positions)[0];
+
+    // A new SOS wakes the task: the alert goes at once, positions wait.
+    let second = core.raise_sos(sos(AlertKind::Sos)).await.unwrap();
+    rx.wait_for_commit(second).await.unwrap();
+    let alert_at = *rx.arrival_times(Route::Alert).last().unwrap();
+    assert!(
+        alert_at - refused_at < Duration::from_secs(2),
+        "the new SOS waited {:?}",
+        alert_at - refused_at
+    );
+    rx.wait_for_requests(Route::Positions, 2).await.unwrap();
+    let resumed = rx.arrival_times(Route::Positions)[1] - refused_at;
+    assert!(
+        resumed >= Duration::from_millis(2900),
+        "positions resumed after {resumed:?}"
+    );
+    assert!(rx.arrival_times(Route::Positions)[1] > alert_at);
+    rx.wait_for_positions(first, 1).await.unwrap();
+    core.shutdown().await;
+}

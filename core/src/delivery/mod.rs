@@ -3,6 +3,7 @@
 pub(crate) mod answer;
 pub mod backoff;
 pub(crate) mod http;
+pub(crate) mod wedged;
 pub(crate) mod worker;
 
 #[cfg(test)]

@@ -244,7 +244,7 @@ impl Drive {
     fn send(&mut self, answer: Option<Outcome>) -> Option<String> {
         let claim = self
             .db
-            .write(|tx| queue::claim_next(tx, ENDPOINT, 200, NOW))
+            .write(|tx| queue::claim_next(tx, ENDPOINT, 200, true, NOW))
             .unwrap()?;
         let (id, what) = match &claim {
             Claim::Single(row) => (row.alert_id, row.item.as_str()),

@@ -1,7 +1,9 @@
 //! One delivery task per endpoint: claim the next row(s), send the stored
 //! bytes, and record the outcome. Transient failures keep the rows queued and
-//! back off (full jitter, `Retry-After`, skipped by `connectivity_restored`);
-//! permanent ones wedge the rows with the reason.
+//! back off (full jitter, `Retry-After`); `connectivity_restored`, a new SOS
+//! and a cancel end that wait at once, but a `Retry-After` answered to a
+//! position batch still holds the positions until its time. Permanent
+//! failures wedge the rows with the reason.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -77,11 +79,14 @@ pub(crate) async fn run(shared: Arc<Shared>, index: usize) {
     let Some(wake) = shared_for_wake.wakers.get(index) else {
         return;
     };
+    let mut urgent = shared.urgent.subscribe();
     let primary = index == 0;
     let mut shutdown = shared.shutdown.subscribe();
     let mut enrolled = shared.enrolled.subscribe();
     let mut rng = StdRng::from_entropy();
     let mut failures: u32 = 0;
+    // The server's `Retry-After` for positions: none are sent before it.
+    let mut positions_after: Option<tokio::time::Instant> = None;
     let policy = backoff::Policy {
         initial: shared.config.backoff_initial,
         cap: shared.config.backoff_cap,
@@ -100,14 +105,24 @@ pub(crate) async fn run(shared: Arc<Shared>, index: usize) {
         let batch_max = shared.config.position_batch_max;
         let clock = shared.clock();
         let k = key.clone();
+        positions_after = positions_after.filter(|t| *t > tokio::time::Instant::now());
+        let positions = positions_after.is_none();
+        urgent.borrow_and_update();
         let claim = match shared
-            .write(move |tx| queue::claim_next(tx, &k, batch_max, clock.now_ms()))
+            .write(move |tx| queue::claim_next(tx, &k, batch_max, positions, clock.now_ms()))
             .await
         {
             Ok(Some(claim)) => claim,
             Ok(None) => {
+                let hold = async {
+                    match positions_after {
+                        Some(t) => tokio::time::sleep_until(t).await,
+                        None => std::future::pending().await,
+                    }
+                };
                 tokio::select! {
                     _ = wake.notified() => {}
+                    _ = hold => {}
                     _ = stopped(&mut shutdown) => return,
                 }
                 continue;
@@ -159,11 +174,27 @@ pub(crate) async fn run(shared: Arc<Shared>, index: usize) {
                 finish(&shared, &claim, RowState::Queued, None).await;
                 failures = failures.saturating_add(1);
                 let wait = policy.delay(failures, retry_after, &mut rng);
+                if let (Claim::Positions(_), Some(ra)) = (&claim, retry_after) {
+                    positions_after =
+                        Some(tokio::time::Instant::now() + ra.min(backoff::RETRY_AFTER_LIMIT));
+                }
                 tracing::info!(%reason, failures, wait_ms = wait.as_millis() as u64, "delivery failed, will retry");
-                tokio::select! {
-                    _ = tokio::time::sleep(wait) => {}
-                    _ = shared.kick.notified() => {}
-                    _ = stopped(&mut shutdown) => return,
+                let until = tokio::time::Instant::now() + wait;
+                let tried = claim.row_ids().into_iter().max().unwrap_or(i64::MAX);
+                loop {
+                    tokio::select! {
+                        _ = tokio::time::sleep_until(until) => break,
+                        _ = shared.kick.notified() => break,
+                        r = urgent.changed() => {
+                            if r.is_err() {
+                                return;
+                            }
+                            if newer_urgent(&shared, &key, tried).await {
+                                break;
+                            }
+                        }
+                        _ = stopped(&mut shutdown) => return,
+                    }
                 }
             }
             Err(Failure::Permanent { reason, .. }) => {
@@ -172,6 +203,16 @@ pub(crate) async fn run(shared: Arc<Shared>, index: usize) {
             }
         }
     }
+}
+
+/// Whether a new SOS or cancel (not the row just tried) waits: it ends the
+/// backoff. A storage error counts as yes: trying early is the safe side.
+async fn newer_urgent(shared: &Arc<Shared>, endpoint: &str, tried: i64) -> bool {
+    let endpoint = endpoint.to_owned();
+    shared
+        .read(move |conn| queue::urgent_after(conn, &endpoint, tried))
+        .await
+        .unwrap_or(true)
 }
 
 /// Moves the claimed rows out of `in_flight`.

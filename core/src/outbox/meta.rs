@@ -12,6 +12,9 @@ pub(crate) const DEVICE_KEY: &str = "device_key";
 pub(crate) const PROFILE: &str = "profile";
 pub(crate) const ENROLLMENT: &str = "enrollment";
 pub(crate) const LAST_FIX: &str = "last_fix";
+/// The server URL of the last open: rows wedged there are retried when it
+/// changes.
+pub(crate) const SERVER_URL: &str = "server_url";
 
 pub(crate) fn get_bytes(conn: &Connection, key: &str) -> Result<Option<Vec<u8>>, CoreError> {
     Ok(conn

@@ -197,11 +197,13 @@ pub(crate) fn prune_delivered_positions(
 /// Picks the next thing to send to `endpoint` and marks it in flight:
 /// the oldest queued alert; else a cancel of a delivered alert; else up to
 /// `batch_max` positions of the delivered alert with the oldest queued
-/// position, oldest first.
+/// position, oldest first. With `positions` false (a `Retry-After` on the
+/// last batch still runs), only alerts and cancels.
 pub(crate) fn claim_next(
     tx: &Transaction<'_>,
     endpoint: &str,
     batch_max: usize,
+    positions: bool,
     now_ms: i64,
 ) -> Result<Option<Claim>, CoreError> {
     let alert = tx
@@ -236,6 +238,8 @@ pub(crate) fn claim_next(
             let mut cancels = dependent("cancel", 1, None)?;
             if let Some(row) = cancels.pop() {
                 Some(Claim::Single(row))
+            } else if !positions {
+                None
             } else {
                 // One alert per batch: a batch refused for one alert's sake
                 // never takes another alert's positions down with it.
@@ -263,6 +267,37 @@ pub(crate) fn claim_next(
         }
     }
     Ok(claim)
+}
+
+/// Queues wedged rows again (all of them, or `endpoint`'s): a refusal is
+/// retried on re-enrollment, a new server URL, and slowly on its own. The
+/// reason stays until the next answer. Returns how many rows.
+pub(crate) fn unwedge(
+    tx: &Transaction<'_>,
+    endpoint: Option<&str>,
+    now_ms: i64,
+) -> Result<usize, CoreError> {
+    Ok(tx.execute(
+        "UPDATE outbox SET state = 'queued', updated_at_ms = ?2
+          WHERE state = 'wedged' AND (?1 IS NULL OR endpoint = ?1)",
+        params![endpoint, now_ms],
+    )?)
+}
+
+/// Whether an alert or a cancel newer than row `after` waits for `endpoint`
+/// (a new SOS or cancel, not the row just tried).
+pub(crate) fn urgent_after(
+    conn: &Connection,
+    endpoint: &str,
+    after: i64,
+) -> Result<bool, CoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM outbox
+              WHERE endpoint = ?1 AND state = 'queued' AND item IN ('alert', 'cancel')
+                AND row_id > ?2)",
+        )?
+        .query_row(params![endpoint, after], |r| r.get(0))?)
 }
 
 /// Ends an attempt: only rows still in flight change (a row is acknowledged

@@ -106,7 +106,7 @@ fn cancel(db: &Db, id: Uuid) -> usize {
 }
 
 fn claim(db: &Db, endpoint: &str, batch_max: usize) -> Option<Claim> {
-    db.write(|tx| queue::claim_next(tx, endpoint, batch_max, NOW))
+    db.write(|tx| queue::claim_next(tx, endpoint, batch_max, true, NOW))
         .unwrap()
 }
 

@@ -1,13 +1,15 @@
 import { formatDistance, t, type MessageKey } from '../i18n';
 import { timeline, type Progress, type Step } from '../logic/progress';
+import { wedgedNotice, withoutSent } from './wedged';
 
 function label(s: Step): string {
   if (s.key === 'en_route' && s.unitName) return t('step.en_route.unit', { unit: s.unitName });
   return t(`step.${s.key}` as MessageKey);
 }
 
-export function Timeline({ progress }: { progress: Progress }) {
-  const steps = timeline(progress);
+export function Timeline({ progress, centralNumber }: { progress: Progress; centralNumber?: string }) {
+  const steps = withoutSent(progress, timeline(progress));
+  const wedged = wedgedNotice(progress, centralNumber ?? progress.smsTo);
   return (
     <section class="timeline" aria-labelledby="tl-title">
       <h2 id="tl-title">{t('timeline.title')}</h2>
@@ -26,10 +28,20 @@ export function Timeline({ progress }: { progress: Progress }) {
           </li>
         ))}
       </ol>
-      {progress.wedged && (
-        <p class="banner danger" role="alert">
-          {t('timeline.wedged', { reason: progress.wedged })}
-        </p>
+      {wedged && (
+        <div class="banner danger" role="alert" data-testid="wedged">
+          <p>
+            <strong>{wedged.title}</strong>: {wedged.reason}
+          </p>
+          <p>{t('wedged.retrying')}</p>
+          <p>
+            {wedged.calls.map((c) => (
+              <a key={c.href} class="btn-danger" style={{ display: 'inline-block', margin: '4px 8px 0 0', textDecoration: 'none' }} href={c.href}>
+                {c.label}
+              </a>
+            ))}
+          </p>
+        </div>
       )}
       {progress.sms === 'due' && <p class="banner warn">{t('sms.due', { to: progress.smsTo ?? '' })}</p>}
       {progress.sms === 'sent' && <p class="banner info">{t('sms.sent')}</p>}
