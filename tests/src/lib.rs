@@ -21,6 +21,7 @@ mod journal;
 mod layer;
 mod ledger;
 mod operator;
+mod seed;
 mod server;
 pub mod sim;
 mod wire;

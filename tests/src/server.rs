@@ -10,13 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use auxilio_protocol::AlertId;
-use auxilio_server::model::{
-    Agency, AlertDetail, AlertSummary, OrgKind, OrgPlace, PositionEvent, Role,
-};
-use auxilio_server::ratelimit::Rate;
-use auxilio_server::store::{
-    Applied, Command, NewAccount, NewCode, NewOrganization, NewUnit, Store,
-};
+use auxilio_server::model::{AlertDetail, AlertSummary, OrgPlace, PositionEvent};
 use auxilio_server::{AppState, Settings};
 use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
@@ -26,6 +20,7 @@ use crate::fault::{Fault, FaultRule, Route};
 use crate::journal::Answer;
 use crate::ledger::{Ledger, Stored};
 use crate::operator::Operator;
+use crate::seed::{seed_store, settings};
 use crate::wire::{ConnHandle, Wire};
 use crate::E2eError;
 
@@ -91,42 +86,6 @@ fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// One command applied on its own (seeding, before the writer runs).
-fn seed_one(store: &dyn Store, cmd: Command) -> Result<Applied, E2eError> {
-    let mut outcome = store.apply(vec![cmd], auxilio_protocol::now_ms())?;
-    match outcome.results.pop() {
-        Some(Ok(applied)) => Ok(applied),
-        Some(Err(e)) => Err(E2eError::Seed(e.to_string())),
-        None => Err(E2eError::Seed("no result".to_owned())),
-    }
-}
-
-fn created(applied: Applied) -> Result<i64, E2eError> {
-    match applied {
-        Applied::Created(id) => Ok(id),
-        other => Err(E2eError::Seed(format!("unexpected {other:?}"))),
-    }
-}
-
-/// The settings of a test server: no rate limits (the stories retry hard on
-/// purpose), the SMS number of the options.
-fn settings(opts: &ServerOptions) -> Settings {
-    let unlimited = Rate {
-        per_minute: 0,
-        burst: 0,
-    };
-    Settings {
-        sms_number: opts.sms_number.clone(),
-        sms_gateway_secret: opts
-            .sms_gateway_secret
-            .clone()
-            .map(auxilio_server::sms::GatewaySecret::new),
-        device_rate: unlimited,
-        ip_rate: unlimited,
-        ..Settings::default()
-    }
 }
 
 impl TestServer {
@@ -531,56 +490,6 @@ async fn open(db: &std::path::Path, settings: &Settings) -> Result<AppState, E2e
         .await
         .map_err(|_| E2eError::Seed("the open task failed".to_owned()))?
         .map_err(|e| E2eError::Server(e.to_string()))
-}
-
-/// The organization and its code, a patrol unit, and an operator session.
-fn seed_store(store: &dyn Store, opts: &ServerOptions) -> Result<(i64, String), E2eError> {
-    let org = created(seed_one(
-        store,
-        Command::CreateOrganization(NewOrganization {
-            name: opts.organization.clone(),
-            kind: OrgKind::MototaxiAssociation,
-            place: opts.place.clone(),
-        }),
-    )?)?;
-    seed_one(
-        store,
-        Command::CreateCode(NewCode {
-            code: opts.enroll_code.clone(),
-            organization_id: Some(org),
-            max_uses: None,
-            expires_at_ms: None,
-        }),
-    )?;
-    let unit_id = created(seed_one(
-        store,
-        Command::CreateUnit(NewUnit {
-            call_sign: UNIT_CALL_SIGN.to_owned(),
-            agency: Agency::Serenazgo,
-            position: Some(UNIT_POSITION),
-        }),
-    )?)?;
-    // The session a login would make, without the password hashing.
-    let account = created(seed_one(
-        store,
-        Command::CreateAccount(NewAccount {
-            username: "central".to_owned(),
-            role: Role::Operator,
-            password_hash: auxilio_server::auth::dummy_hash().to_owned(),
-            unit_id: None,
-        }),
-    )?)?;
-    let token =
-        auxilio_server::auth::random_secret(32).map_err(|e| E2eError::Seed(e.to_string()))?;
-    seed_one(
-        store,
-        Command::CreateSession {
-            token_hash: auxilio_server::auth::token_hash(&token),
-            account_id: account,
-            expires_at_ms: auxilio_protocol::now_ms() + 86_400_000,
-        },
-    )?;
-    Ok((unit_id, token))
 }
 
 /// Accepts connections until aborted; aborting drops every connection.
