@@ -27,7 +27,7 @@ cargo build -q -p auxilio-server --bin auxilio-server --manifest-path "$root/Car
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 work="$(mktemp -d)"
 cd "$work"
-"$target/debug/auxilio-server" demo --fleet-devices 0 --listen "127.0.0.1:$port" >"$work/demo.log" 2>&1 &
+"$target/debug/auxilio-server" demo --listen "127.0.0.1:$port" >"$work/demo.log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
 base="http://127.0.0.1:$port"
@@ -37,7 +37,11 @@ for _ in $(seq 1 100); do
 done
 
 # "  operator:        central / <password>"
-read -r user password < <(sed -n 's/^ *operator: *\([^ ]*\) \/ \(.*\)$/\1 \2/p' "$work/demo.log")
+read -r user password < <(sed -n 's/^ *operator: *\([^ ]*\) \/ \(.*\)$/\1 \2/p' "$work/demo.log") || {
+  echo "the demo server did not start:" >&2
+  cat "$work/demo.log" >&2
+  exit 1
+}
 token="$(curl -fs "$base/api/v1/login" -H 'content-type: application/json' \
   -d "{\"username\":\"$user\",\"password\":\"$password\"}" |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')"
