@@ -62,6 +62,8 @@ fun CoreEvent.alertId(): String? = when (this) {
     is CoreEvent.Cancelled -> alertId
     is CoreEvent.SmsFallback -> alertId
     is CoreEvent.SmsFallbackSent -> alertId
+    is CoreEvent.SmsFallbackNotNeeded -> alertId
+    is CoreEvent.TrackingStopped -> alertId
     is CoreEvent.Wedged -> alertId
     is CoreEvent.QueueChanged -> null
 }
@@ -79,6 +81,8 @@ fun CoreEvent.label(): String? = when (this) {
     is CoreEvent.Cancelled -> "Alerta cancelada"
     is CoreEvent.SmsFallback -> "Sin conexión: enviando SMS"
     is CoreEvent.SmsFallbackSent -> "SMS enviado"
+    is CoreEvent.SmsFallbackNotNeeded -> null
+    is CoreEvent.TrackingStopped -> "Ya no se comparte su ubicación"
     is CoreEvent.Wedged -> "La central rechazó la alerta: llame al 105"
     is CoreEvent.QueueChanged -> null
 }
