@@ -15,9 +15,12 @@ pub struct CoreConfig {
     /// More endpoints; each gets its own delivery task and its own outbox rows.
     pub extra_endpoints: Vec<url::Url>,
     pub app_version: String,
-    /// `raise_sos` waits at most this long for a good fresh fix.
+    /// The refinement window: `raise_sos` never waits, and for this long after
+    /// the tap the first good fresh fix (or the best at the end) follows as
+    /// the alert's refined position.
     pub fix_deadline: Duration,
-    /// A fix at least this accurate (metres) ends the wait at once (EENA: 50 m).
+    /// A fix at least this accurate (metres) is good (EENA: 50 m): it needs
+    /// no refinement, or it ends the refinement window at once.
     pub good_accuracy_m: f64,
     /// Fixes older than this are "last known", never passed off as fresh.
     pub fresh_max_age: Duration,

@@ -24,9 +24,6 @@ pub enum CoreError {
     /// No profile yet: enroll (or `set_profile`) before raising an SOS.
     #[error("no profile: enroll this device first")]
     NoProfile,
-    /// No fresh fix, no last known fix and no registered place.
-    #[error("no position available")]
-    NoPosition,
     #[error("unknown alert")]
     UnknownAlert,
     /// The alert is already resolved or cancelled.

@@ -1,10 +1,14 @@
 //! Fix selection, pure: which position an SOS carries, and how it is labelled.
 //!
-//! Order of preference: a fresh fix at least as accurate as `good_accuracy_m`
-//! (taken at once); when the deadline passes, the most accurate fresh fix;
-//! else the last fed fix, labelled `last_known` with its original time;
-//! else the registered place, labelled `registered_place`. (0, 0) and
-//! accuracy <= 0 never pass (`Fix::validate`).
+//! An SOS never waits for a position: at the tap it carries the best one
+//! known at that instant ([`at_tap`]): the most accurate fresh fix; else the
+//! last fed fix, labelled `last_known` with its original time; else the
+//! registered place, labelled `registered_place`; else none at all. Unless
+//! that was already a good fresh fix (at least as accurate as
+//! `good_accuracy_m`), the refinement window follows ([`refinement`]): the
+//! first good fresh fix within it, or at its end the best fresh one that
+//! improves on what the alert carries, goes at once as the alert's refined
+//! position. (0, 0) and accuracy <= 0 never pass (`Fix::validate`).
 //!
 //! The phone's clock may be wrong (reset to 2000, days off, never set while
 //! offline), and a fix's time may come from another clock (the satellites'),
@@ -153,6 +157,61 @@ pub(crate) fn choose(
         (None, Some(place)) => Choice::Use(place),
         (None, None) => Choice::Nothing,
     }
+}
+
+/// The position an SOS carries at the tap: [`choose`] as if the deadline had
+/// passed, so it never waits; `None` when nothing at all is known.
+pub(crate) fn at_tap(
+    recent: &[Fed],
+    last_known: Option<&Fed>,
+    place: Option<&Place>,
+    now: (i64, i64),
+    policy: &FixPolicy,
+) -> Option<Fix> {
+    match choose(recent, last_known, place, now, true, policy) {
+        Choice::Use(fix) => Some(fix),
+        Choice::Wait | Choice::Nothing => None,
+    }
+}
+
+/// A live provider's fix at least as accurate as `good_accuracy_m`.
+pub(crate) fn is_good(fix: &Fix, policy: &FixPolicy) -> bool {
+    is_live(fix) && fix.accuracy_m <= policy.good_accuracy_m
+}
+
+/// During the refinement window after the tap: the refined position to send
+/// now, `Wait` for a better one, or `Nothing` (the window is over and no
+/// fresh fix improves on `raised`, what the alert carries).
+pub(crate) fn refinement(
+    recent: &[Fed],
+    last_known: Option<&Fed>,
+    raised: Option<&Fix>,
+    now_mono_ms: i64,
+    window_passed: bool,
+    policy: &FixPolicy,
+) -> Choice {
+    let fresh = best_fresh(recent, now_mono_ms, policy)
+        .or_else(|| last_known.filter(|f| is_fresh(f, now_mono_ms, policy)))
+        .map(|f| &f.fix);
+    let improves = |fix: &Fix| match raised {
+        Some(r) if is_good(r, policy) => false,
+        Some(r) if is_live(r) => fix.accuracy_m < r.accuracy_m,
+        // Anything fresh beats a last known fix, a registered place or nothing.
+        _ => true,
+    };
+    match fresh {
+        Some(fix) if is_good(fix, policy) && improves(fix) => Choice::Use(fix.clone()),
+        _ if !window_passed => Choice::Wait,
+        Some(fix) if improves(fix) => Choice::Use(fix.clone()),
+        _ => Choice::Nothing,
+    }
+}
+
+fn is_live(fix: &Fix) -> bool {
+    matches!(
+        fix.source,
+        FixSource::Gps | FixSource::Network | FixSource::Fused
+    )
 }
 
 #[cfg(test)]

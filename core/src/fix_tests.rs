@@ -460,3 +460,83 @@ fn freshness_runs_on_the_monotonic_clock_not_the_phone_clock() {
     assert_eq!(age_ms(&aged, 5_000, &POLICY), Some(25_000));
     assert!(!is_fresh(&aged, 10_001, &POLICY));
 }
+
+/// The refinement window after a tap that could not wait.
+mod refining {
+    use super::*;
+
+    fn live(t: i64, accuracy_m: f64) -> Fed {
+        fed_at(t, T0, gps(t, accuracy_m).1)
+    }
+
+    fn decide(recent: &[Fed], raised: Option<&Fix>, t: i64, passed: bool) -> Choice {
+        refinement(recent, None, raised, t, passed, &POLICY)
+    }
+
+    #[test]
+    fn a_good_fix_is_sent_at_once_and_a_poor_one_waits_for_the_window() {
+        let poor = live(1_000, 120.0);
+        assert_eq!(decide(&[poor.clone()], None, 1_000, false), Choice::Wait);
+        let good = live(3_000, 9.0);
+        assert_eq!(
+            decide(&[poor.clone(), good.clone()], None, 3_000, false),
+            Choice::Use(good.fix.clone())
+        );
+        // At the end of the window the best fresh one goes, even if poor.
+        assert_eq!(
+            decide(&[poor.clone()], None, DEADLINE_MS, true),
+            Choice::Use(poor.fix.clone())
+        );
+    }
+
+    #[test]
+    fn nothing_fresh_by_the_end_of_the_window_sends_nothing() {
+        assert_eq!(decide(&[], None, DEADLINE_MS, true), Choice::Nothing);
+        let stale = live(0, 9.0);
+        assert_eq!(decide(&[stale], None, 60_000, true), Choice::Nothing);
+    }
+
+    #[test]
+    fn only_a_fix_that_improves_on_the_raised_one_refines_it() {
+        let raised_poor = live(0, 80.0).fix;
+        let worse = live(2_000, 150.0);
+        assert_eq!(
+            decide(&[worse.clone()], Some(&raised_poor), DEADLINE_MS, true),
+            Choice::Nothing,
+            "150 m does not refine 80 m"
+        );
+        let better = live(2_000, 40.0);
+        assert_eq!(
+            decide(&[better.clone()], Some(&raised_poor), 2_000, false),
+            Choice::Use(better.fix.clone())
+        );
+        let raised_good = live(0, 9.0).fix;
+        assert_eq!(
+            decide(&[better], Some(&raised_good), DEADLINE_MS, true),
+            Choice::Nothing,
+            "a good fresh fix at the tap needs no refinement"
+        );
+        // Anything fresh refines a last known fix or a registered place.
+        let mut last_known = live(0, 5.0).fix;
+        last_known.source = FixSource::LastKnown;
+        assert_eq!(
+            decide(&[worse.clone()], Some(&last_known), DEADLINE_MS, true),
+            Choice::Use(worse.fix.clone())
+        );
+        let place = place_fix(&place(), T0);
+        assert_eq!(
+            decide(&[worse.clone()], Some(&place), DEADLINE_MS, true),
+            Choice::Use(worse.fix)
+        );
+    }
+
+    #[test]
+    fn at_the_tap_nothing_known_is_no_position_not_an_error() {
+        assert_eq!(at_tap(&[], None, None, (0, T0), &POLICY), None);
+        let p = at_tap(&[], None, Some(&place()), (0, T0), &POLICY);
+        assert_eq!(p.map(|f| f.source), Some(FixSource::RegisteredPlace));
+        let poor = live(0, 300.0);
+        let now = at_tap(&[poor.clone()], None, None, (10, T0 + 10), &POLICY);
+        assert_eq!(now, Some(poor.fix), "the best fresh one, without waiting");
+    }
+}

@@ -18,6 +18,7 @@ mod fixbook;
 mod identity;
 mod model;
 mod outbox;
+mod refine;
 mod sms;
 mod sos;
 mod state;
@@ -283,10 +284,13 @@ impl Core {
         Ok(())
     }
 
-    /// Raises an SOS: waits at most `fix_deadline` for a good fresh fix (at
-    /// once if there is one), composes and signs the alert, commits it
-    /// durably, emits `Queued`, wakes delivery and starts tracking and the SMS
-    /// timer. Returns only after the commit.
+    /// Raises an SOS at once, never refused for lacking a position: with the
+    /// best position known at this instant (a fresh fix, the last known one,
+    /// the registered place, or none), composes and signs the alert, commits
+    /// it durably, emits `Queued`, wakes delivery and starts tracking, the
+    /// SMS timer and the refinement window (`fix_deadline`: the first good
+    /// fix, or the best at its end, follows as the refined position).
+    /// Returns only after the commit.
     pub async fn raise_sos(&self, req: SosRequest) -> Result<AlertId, CoreError> {
         sos::raise(&self.inner, req).await
     }

@@ -81,8 +81,10 @@ pub struct LocalAlert {
     pub kind: AlertKind,
     pub silent: bool,
     pub created_at_ms: i64,
-    /// The fix the alert was sent with (its `source` says how it was chosen).
-    pub fix: Fix,
+    /// The fix the alert was sent with (its `source` says how it was chosen);
+    /// `None` when it was raised with no position (the refined position
+    /// follows as a position update).
+    pub fix: Option<Fix>,
     pub note: Option<String>,
     /// A delivery attempt has started.
     pub sent: bool,

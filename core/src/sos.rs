@@ -1,5 +1,6 @@
-//! Raising and cancelling an SOS: choose the fix, compose, validate, sign,
-//! commit durably, then start the follow-up tasks.
+//! Raising and cancelling an SOS: take the best position known at the tap
+//! (or none), compose, validate, sign, commit durably, then start the
+//! follow-up tasks (tracking, the SMS timer, the refinement window).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,15 +8,14 @@ use std::time::Duration;
 use auxilio_protocol::limits::MAX_NOTE_CHARS;
 use auxilio_protocol::wire::{cancel_path, PATH_ALERTS};
 use auxilio_protocol::{Alert, AlertId, Cancel, Fix, Place, Validate, PROTOCOL_VERSION};
-use tokio::time::Instant;
 use uuid::Uuid;
 
 use crate::events::OutboxItemKind;
-use crate::fix::{choose, Choice};
+use crate::fix::{at_tap, is_good};
 use crate::outbox::alerts::{self, NewAlert};
 use crate::outbox::queue::{self, NewMessage};
-use crate::state::{stopped, Shared};
-use crate::{sms, tracking, CoreError, CoreEvent, SosRequest};
+use crate::state::Shared;
+use crate::{refine, sms, tracking, CoreError, CoreEvent, SosRequest};
 
 /// Free text as the protocol accepts it: no control characters but line
 /// breaks, trimmed, cut at the limit; empty becomes `None`. An SOS is never
@@ -33,35 +33,25 @@ pub(crate) fn clean_text(text: Option<String>) -> Option<String> {
     (!cleaned.trim().is_empty()).then(|| cleaned.trim().to_owned())
 }
 
-/// Waits at most `fix_deadline` for a good fresh fix (see [`crate::fix`]).
-pub(crate) async fn wait_for_fix(shared: &Shared, place: Option<&Place>) -> Result<Fix, CoreError> {
-    let deadline = Instant::now() + shared.config.fix_deadline;
-    let mut changes = shared.fixes.subscribe();
-    let mut shutdown = shared.shutdown.subscribe();
-    let policy = tracking::policy(shared);
-    loop {
-        changes.borrow_and_update();
-        let (recent, last_known) = shared.fixes.snapshot();
-        let passed = Instant::now() >= deadline;
-        let now = (shared.fixes.mono_ms(), shared.now_ms());
-        match choose(&recent, last_known.as_ref(), place, now, passed, &policy) {
-            Choice::Use(fix) => return Ok(fix),
-            Choice::Nothing => return Err(CoreError::NoPosition),
-            Choice::Wait => {}
-        }
-        tokio::select! {
-            r = changes.changed() => if r.is_err() { tokio::time::sleep_until(deadline).await },
-            _ = tokio::time::sleep_until(deadline) => {}
-            _ = stopped(&mut shutdown) => return Err(CoreError::Shutdown),
-        }
-    }
+/// The best position known at this instant (see [`crate::fix::at_tap`]).
+fn position_now(shared: &Shared, place: Option<&Place>) -> Option<Fix> {
+    let (recent, last_known) = shared.fixes.snapshot();
+    let now = (shared.fixes.mono_ms(), shared.now_ms());
+    at_tap(
+        &recent,
+        last_known.as_ref(),
+        place,
+        now,
+        &tracking::policy(shared),
+    )
 }
 
-/// Composes, signs and durably queues an alert with `fix`.
+/// Composes, signs and durably queues an alert with `fix` (none: the SOS
+/// goes without a position).
 pub(crate) async fn commit_alert(
     shared: &Arc<Shared>,
     req: SosRequest,
-    fix: Fix,
+    fix: Option<Fix>,
 ) -> Result<AlertId, CoreError> {
     let reporter = shared.account().reporter().ok_or(CoreError::NoProfile)?;
     let now = shared.now_ms();
@@ -83,6 +73,7 @@ pub(crate) async fn commit_alert(
     let signature = shared.key.sign_request("POST", PATH_ALERTS, &body);
     let endpoints = shared.endpoint_keys.clone();
     let id = alert.id;
+    let alert_fix = alert.fix.clone();
     shared
         .write_urgent(
             move |tx| {
@@ -94,7 +85,7 @@ pub(crate) async fn commit_alert(
                         kind: alert.kind,
                         silent: alert.silent,
                         note: alert.note.as_deref(),
-                        fix: &alert.fix,
+                        fix: alert.fix.as_ref(),
                         body: &body,
                     },
                 )?;
@@ -121,6 +112,12 @@ pub(crate) async fn commit_alert(
         .await?;
     shared.wake_urgent();
     start_follow_up(shared, id, Duration::ZERO, true);
+    if !alert_fix
+        .as_ref()
+        .is_some_and(|f| is_good(f, &tracking::policy(shared)))
+    {
+        shared.spawn(refine::run(shared.clone(), id, alert_fix));
+    }
     shared.queue_changed();
     Ok(id)
 }
@@ -155,7 +152,9 @@ pub(crate) async fn raise(shared: &Arc<Shared>, req: SosRequest) -> Result<Alert
     if account.reporter().is_none() {
         return Err(CoreError::NoProfile);
     }
-    let fix = wait_for_fix(shared, account.place().as_ref()).await?;
+    // Never waits for a position, and never refuses an SOS for lacking one:
+    // it is durable from the tap, and the refined position follows.
+    let fix = position_now(shared, account.place().as_ref());
     commit_alert(shared, req, fix).await
 }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use auxilio_protocol::wire::PATH_POSITIONS;
-use auxilio_protocol::{AlertId, FixSource, PositionUpdate, Validate};
+use auxilio_protocol::{AlertId, Fix, FixSource, PositionUpdate, Validate};
 use tokio::time::Instant;
 
 use crate::events::OutboxItemKind;
@@ -34,23 +34,39 @@ pub(crate) async fn queue_position(
     alert_id: AlertId,
     fed: Fed,
 ) -> Result<Option<u32>, CoreError> {
-    let now = shared.now_ms();
-    let policy = policy(shared);
-    if fed.fix.source == FixSource::RegisteredPlace || fed.fix.validate(now).is_err() {
+    if fed.fix.source == FixSource::RegisteredPlace || fed.fix.validate(0).is_err() {
         return Ok(None);
     }
-    let fix = if is_fresh(&fed, shared.fixes.mono_ms(), &policy) {
+    let fix = if is_fresh(&fed, shared.fixes.mono_ms(), &policy(shared)) {
         fed.fix
     } else {
         as_last_known(&fed.fix)
     };
+    queue_update(shared, alert_id, fix, false).await
+}
+
+/// Queues `fix` (already labelled) as the alert's next position update;
+/// `refines` marks the alert's refined position ([`crate::refine`]).
+pub(crate) async fn queue_update(
+    shared: &Arc<Shared>,
+    alert_id: AlertId,
+    fix: Fix,
+    refines: bool,
+) -> Result<Option<u32>, CoreError> {
+    let now = shared.now_ms();
     let keep = shared.config.max_positions_per_alert.max(1);
     let seq = shared
         .write(move |tx| {
             let Some(seq) = alerts::next_seq(tx, alert_id, fix.fixed_at_ms)? else {
                 return Ok(None);
             };
-            let body = serde_json::to_vec(&PositionUpdate { alert_id, seq, fix })?;
+            let update = PositionUpdate {
+                alert_id,
+                seq,
+                fix,
+                refines,
+            };
+            let body = serde_json::to_vec(&update)?;
             let msg = NewMessage {
                 alert_id,
                 item: OutboxItemKind::Position,

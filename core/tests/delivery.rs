@@ -57,8 +57,8 @@ async fn test_an_sos_is_delivered_once_and_the_person_sees_each_step() {
         assert_eq!(server.committed_alerts(), [id]);
         let alert = server.alert(id).unwrap();
         assert_eq!(alert.kind, AlertKind::Asalto);
-        assert_eq!(alert.fix.source, FixSource::Gps);
-        assert_eq!(alert.fix.accuracy_m, 8.0);
+        assert_eq!(alert.fix.as_ref().unwrap().source, FixSource::Gps);
+        assert_eq!(alert.fix.as_ref().unwrap().accuracy_m, 8.0);
         assert_eq!(
             alert.reporter.organization.as_deref(),
             Some("Mototaxis El Cortijo")

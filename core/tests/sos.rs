@@ -1,5 +1,6 @@
-//! Raising an SOS through the public API: which fix it carries, how long it
-//! waits, what is refused, and tracking afterwards. No server is needed: the
+//! Raising an SOS through the public API: which fix it carries, that it
+//! never waits and is never refused for lacking a position, the refined
+//! position that follows, and tracking afterwards. No server is needed: the
 //! device is never enrolled, so everything stays queued.
 
 mod support;
@@ -79,18 +80,34 @@ async fn test_feed_fix_refuses_fixes_that_are_not_real() {
         let r = core.feed_fix(fix);
         assert!(matches!(r, Err(CoreError::InvalidFix(_))), "fix {i}: {r:?}");
     }
-    // With only refused fixes there is no position at all.
-    let started = Instant::now();
+    // With only refused fixes there is no position at all: the SOS still
+    // goes, at once, durably, without one.
     tokio::time::pause();
-    assert!(matches!(
-        core.raise_sos(sos()).await,
-        Err(CoreError::NoPosition)
-    ));
-    assert!(
-        Instant::now() - started >= Duration::from_secs(8),
-        "waited the whole deadline first"
-    );
-    assert!(core.alerts().unwrap().is_empty());
+    let started = Instant::now();
+    let id = core.raise_sos(sos()).await.unwrap();
+    assert_eq!(Instant::now(), started, "not a moment of waiting");
+    let alert = core.alert(id).unwrap().unwrap();
+    assert_eq!(alert.fix, None);
+    assert_eq!(core.pending().unwrap()[0].item, OutboxItemKind::Alert);
+    // Nothing arrives in the window: no refined position is made up.
+    tokio::time::sleep(Duration::from_secs(9)).await;
+    assert_eq!(queued_positions(&core), 0);
+    core.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn test_a_no_position_sos_is_refined_by_the_first_good_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let core = phone(dir.path(), false).await;
+    let id = core.raise_sos(sos()).await.unwrap();
+    assert_eq!(core.alert(id).unwrap().unwrap().fix, None);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    core.feed_fix(gps(0, 300.0)).unwrap();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(queued_positions(&core), 0, "300 m waits for a better fix");
+    core.feed_fix(gps(0, 9.0)).unwrap();
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    assert_eq!(queued_positions(&core), 1, "a good fix goes at once");
     core.shutdown().await;
 }
 
@@ -107,33 +124,40 @@ async fn test_without_a_profile_an_sos_cannot_be_composed() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn test_a_good_fix_ends_the_wait_before_the_deadline() {
+async fn test_a_poor_fix_goes_at_once_and_a_good_one_refines_it() {
     let dir = tempfile::tempdir().unwrap();
     let core = phone(dir.path(), true).await;
     core.feed_fix(gps(0, 400.0)).unwrap();
     let started = Instant::now();
-    let raising = tokio::spawn({
-        let core = core.clone();
-        async move { core.raise_sos(sos()).await }
-    });
+    let id = core.raise_sos(sos()).await.unwrap();
+    assert_eq!(Instant::now(), started, "the SOS never waits for a fix");
+    let fix = core.alert(id).unwrap().unwrap().fix.unwrap();
+    assert_eq!((fix.source, fix.accuracy_m), (FixSource::Gps, 400.0));
     tokio::time::sleep(Duration::from_secs(2)).await;
-    assert!(
-        !raising.is_finished(),
-        "a 400 m fix is not good enough to stop waiting"
-    );
+    assert_eq!(queued_positions(&core), 0);
     core.feed_fix(gps(0, 9.0)).unwrap();
-    let id = raising.await.unwrap().unwrap();
-    assert!(Instant::now() - started < Duration::from_secs(8));
-    let alert = core.alert(id).unwrap().unwrap();
-    assert_eq!(
-        (alert.fix.source, alert.fix.accuracy_m),
-        (FixSource::Gps, 9.0)
-    );
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    assert_eq!(queued_positions(&core), 1, "the refined position, at once");
     core.shutdown().await;
 }
 
 #[tokio::test(start_paused = true)]
-async fn test_only_poor_fixes_give_the_best_fresh_one_at_the_deadline() {
+async fn test_a_good_fix_at_the_tap_needs_no_refinement() {
+    let dir = tempfile::tempdir().unwrap();
+    let core = phone(dir.path(), true).await;
+    core.feed_fix(gps(0, 9.0)).unwrap();
+    let id = core.raise_sos(sos()).await.unwrap();
+    let fix = core.alert(id).unwrap().unwrap().fix.unwrap();
+    assert_eq!((fix.source, fix.accuracy_m), (FixSource::Gps, 9.0));
+    // A better fix in the window is ordinary tracking, 10 s after the tap.
+    core.feed_fix(gps(0, 4.0)).unwrap();
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(queued_positions(&core), 0);
+    core.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn test_only_poor_fixes_give_the_best_fresh_one_at_once_and_refine_at_the_end() {
     let dir = tempfile::tempdir().unwrap();
     let core = phone(dir.path(), true).await;
     for acc in [300.0, 80.0, 150.0] {
@@ -141,12 +165,17 @@ async fn test_only_poor_fixes_give_the_best_fresh_one_at_the_deadline() {
     }
     let started = Instant::now();
     let id = core.raise_sos(sos()).await.unwrap();
-    assert!(Instant::now() - started >= Duration::from_secs(8));
-    let alert = core.alert(id).unwrap().unwrap();
-    assert_eq!(
-        (alert.fix.source, alert.fix.accuracy_m),
-        (FixSource::Gps, 80.0)
-    );
+    assert_eq!(Instant::now(), started);
+    let fix = core.alert(id).unwrap().unwrap().fix.unwrap();
+    assert_eq!((fix.source, fix.accuracy_m), (FixSource::Gps, 80.0));
+    // In the window only a 70 m fix comes: better, not good. It goes at
+    // the window's end (8 s), before tracking's first tick (10 s).
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    core.feed_fix(gps(0, 70.0)).unwrap();
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert_eq!(queued_positions(&core), 0, "not before the window ends");
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    assert_eq!(queued_positions(&core), 1);
     core.shutdown().await;
 }
 
@@ -162,16 +191,14 @@ async fn test_an_old_fix_survives_a_restart_and_is_sent_as_last_known() {
     let core = phone(dir.path(), true).await;
     let id = core.raise_sos(sos()).await.unwrap();
     let alert = core.alert(id).unwrap().unwrap();
+    let fix = alert.fix.unwrap();
     assert_eq!(
-        alert.fix.source,
+        fix.source,
         FixSource::LastKnown,
         "never passed off as fresh"
     );
-    assert_eq!(
-        alert.fix.fixed_at_ms, old.fixed_at_ms,
-        "keeps its original time"
-    );
-    assert_eq!((alert.fix.lat, alert.fix.lon), (old.lat, old.lon));
+    assert_eq!(fix.fixed_at_ms, old.fixed_at_ms, "keeps its original time");
+    assert_eq!((fix.lat, fix.lon), (old.lat, old.lon));
     core.shutdown().await;
 }
 
@@ -181,9 +208,10 @@ async fn test_with_no_fix_at_all_the_registered_place_is_used() {
     let core = phone(dir.path(), true).await;
     let id = core.raise_sos(sos()).await.unwrap();
     let alert = core.alert(id).unwrap().unwrap();
-    assert_eq!(alert.fix.source, FixSource::RegisteredPlace);
+    let fix = alert.fix.unwrap();
+    assert_eq!(fix.source, FixSource::RegisteredPlace);
     assert_eq!(
-        (alert.fix.lat, alert.fix.lon, alert.fix.accuracy_m),
+        (fix.lat, fix.lon, fix.accuracy_m),
         (-8.0655, -79.0012, 60.0)
     );
     // Queued for the server even though nobody is enrolled yet.

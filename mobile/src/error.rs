@@ -25,9 +25,6 @@ pub enum AuxilioError {
     /// No profile yet: enroll before raising an SOS.
     #[error("no profile: enroll this device first")]
     NoProfile,
-    /// No fresh fix, no last known fix and no registered place.
-    #[error("no position available")]
-    NoPosition,
     #[error("unknown alert")]
     UnknownAlert,
     /// The alert is already resolved or cancelled.
@@ -68,7 +65,6 @@ impl From<CoreError> for AuxilioError {
                 reason: p.to_string(),
             },
             CoreError::NoProfile => AuxilioError::NoProfile,
-            CoreError::NoPosition => AuxilioError::NoPosition,
             CoreError::UnknownAlert => AuxilioError::UnknownAlert,
             CoreError::AlertClosed => AuxilioError::AlertClosed,
             CoreError::Unreachable(reason) => AuxilioError::Unreachable { reason },
@@ -108,10 +104,6 @@ mod tests {
             e.to_string(),
             "fix refused: invalid field `lat`: (0, 0) is not a real position"
         );
-        assert!(matches!(
-            AuxilioError::from(CoreError::NoPosition),
-            AuxilioError::NoPosition
-        ));
     }
 
     #[test]

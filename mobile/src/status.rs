@@ -59,8 +59,9 @@ pub struct LocalAlert {
     pub kind: AlertKind,
     pub silent: bool,
     pub created_at_ms: i64,
-    /// The fix the alert was sent with (its `source` says how it was chosen).
-    pub fix: Fix,
+    /// The fix the alert was sent with (its `source` says how it was chosen);
+    /// null when it was raised with no position.
+    pub fix: Option<Fix>,
     pub note: Option<String>,
     /// A delivery attempt has started.
     pub sent: bool,
@@ -133,7 +134,7 @@ impl From<auxilio_core::LocalAlert> for LocalAlert {
             kind: a.kind.into(),
             silent: a.silent,
             created_at_ms: a.created_at_ms,
-            fix: a.fix.into(),
+            fix: a.fix.map(Into::into),
             note: a.note,
             sent: a.sent,
             received: a.received,

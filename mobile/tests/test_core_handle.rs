@@ -97,7 +97,7 @@ async fn test_an_sos_raised_offline_is_queued_and_announced() {
     let alert = core.alert(id.clone()).await.unwrap().unwrap();
     assert_eq!(alert.kind, AlertKind::Violencia);
     assert!(alert.silent && !alert.received);
-    assert_eq!(alert.fix.accuracy_m, 8.0);
+    assert_eq!(alert.fix.as_ref().unwrap().accuracy_m, 8.0);
     let pending = core.pending().await.unwrap();
     assert!(pending.iter().any(|p| p.alert_id == id
         && p.item == OutboxItemKind::Alert

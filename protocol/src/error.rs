@@ -6,8 +6,8 @@ use thiserror::Error;
 pub enum ProtocolError {
     #[error("malformed message: {0}")]
     Malformed(String),
-    #[error("unsupported protocol version {found} (this side speaks {supported})")]
-    UnsupportedVersion { found: u64, supported: u16 },
+    #[error("unsupported protocol version {found} (this side reads {min} to {max})")]
+    UnsupportedVersion { found: u64, min: u16, max: u16 },
     #[error("invalid field `{field}`: {reason}")]
     Invalid {
         field: &'static str,

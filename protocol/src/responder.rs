@@ -6,7 +6,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{AlertId, AlertKind, AlertStatus, AlertView, DeviceId, Fix, Outcome, Reporter};
+use crate::{
+    AlertId, AlertKind, AlertStatus, AlertView, DeviceId, Fix, FixSource, Outcome, Reporter,
+};
 
 /// What kind of group an organization is.
 #[derive(
@@ -153,7 +155,7 @@ pub struct Account {
     pub unit_id: Option<i64>,
 }
 
-/// A point with its accuracy and measurement time.
+/// A point with its accuracy, measurement time and source.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LastFix {
@@ -161,6 +163,7 @@ pub struct LastFix {
     pub lon: f64,
     pub accuracy_m: f64,
     pub fixed_at_ms: i64,
+    pub source: FixSource,
 }
 
 /// An alert as a console shows it: the pin, who, what, since when.
@@ -187,10 +190,15 @@ pub struct AlertSummary {
     /// before it. The alert was accepted all the same; use `received_at_ms`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub clock_suspect: bool,
-    /// The fix the alert was raised with (`source` says how fresh it was).
-    pub fix: Fix,
-    /// The newest known position (the first fix or a later tracked one).
-    pub last: LastFix,
+    /// The fix the alert was raised with (`source` says how fresh it was);
+    /// absent when the phone knew no position at the tap ("ubicación
+    /// desconocida": call the reporter) until a position arrives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<Fix>,
+    /// The newest known position by the phone's own sequence (the raised fix,
+    /// the refined one, or a later tracked one); absent while none is known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last: Option<LastFix>,
     pub reporter: Reporter,
     /// The organization the device enrolled with (server's registry).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -264,6 +272,10 @@ pub struct PositionEvent {
     pub alert_id: AlertId,
     pub seq: u32,
     pub fix: Fix,
+    /// The alert's refined position (see `PositionUpdate::refines`): the pin
+    /// moves to it as where the SOS was raised.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub refines: bool,
 }
 
 /// A status change (or a new distance of the assigned unit).
@@ -377,7 +389,6 @@ pub struct NearestUnit {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::FixSource;
     use strum::VariantArray;
 
     /// strum's names (`as_str`, `parse`) are serde's, for every variant.

@@ -19,6 +19,10 @@
 //! | 47–48  | fix age        | `u16`: seconds if < 0x8000, else 0x8000 \| minutes |
 //! | 49     | flags          | kind << 5 \| source << 2 \| silent << 1 (bit 0 = 0) |
 //!
+//! An SOS raised with no position has bytes 33–42 and 47–48 all zero and
+//! source code 0: an accuracy of 0 is never a real fix, so it marks "no
+//! position" without a new layout.
+//!
 //! 50 + 64 = 114 bytes are exactly 152 base64 characters (no padding, no
 //! spare bits), so every character carries signed bits: changing any one
 //! character makes the text unparseable or the signature wrong. The base64url
@@ -54,36 +58,37 @@ const SMS_DOMAIN: &[u8] = b"AUXILIO-SMS-V1\n";
 const MAX_LAT_E5: i32 = 9_000_000;
 const MAX_LON_E5: i32 = 18_000_000;
 
-/// An alert reduced to what fits in one SMS. Coordinates are in 1e-5
-/// degrees, times in whole seconds.
+/// An alert reduced to what fits in one SMS. Times in whole seconds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct SmsAlert {
     pub id: Uuid,
     pub device_id: DeviceId,
     pub kind: AlertKind,
+    /// Unix seconds.
+    pub created_at_s: i64,
+    pub silent: bool,
+    /// `None` for an SOS raised with no position (bytes 33–48 all zero and
+    /// source code 0: an accuracy of 0 is never a real fix).
+    pub position: Option<SmsPosition>,
+}
+
+/// The position an SMS carries, in 1e-5 degrees.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SmsPosition {
     pub lat_e5: i32,
     pub lon_e5: i32,
     /// Metres, at least 1 (rounded up, saturating at 65 535).
     pub accuracy_m: u16,
-    /// Unix seconds.
-    pub created_at_s: i64,
     /// How long before `created_at_s` the position was measured, in seconds,
     /// rounded up to what the form carries: exact below 32 768 s (≈ 9 h),
     /// whole minutes above, saturating at [`MAX_FIX_AGE_S`] (≈ 22 days). An
     /// old fix is never made to look fresher than it is.
     pub fix_age_s: u32,
     pub source: FixSource,
-    pub silent: bool,
 }
 
-impl SmsAlert {
-    /// The SMS form of an alert. Fails only for an alert that would not pass
-    /// validation anyway (bad coordinates or accuracy, a time outside 2024 to
-    /// 2160, an id that is not a UUIDv7, a nil device id). A position that
-    /// passes validation never rounds to (0, 0) here: the (0, 0) rule
-    /// ([`crate::NULL_ISLAND_DEG`]) is this form's resolution.
-    pub fn from_alert(alert: &Alert) -> Result<SmsAlert, ProtocolError> {
-        let fix = &alert.fix;
+impl SmsPosition {
+    fn from_fix(fix: &Fix, created_at_ms: i64) -> Result<SmsPosition, ProtocolError> {
         check_coordinates(fix.lat, fix.lon)?;
         // In range and finite after the check: the casts cannot saturate, and
         // at least one axis is at least 1e-5 from 0, so at least 1 here.
@@ -97,32 +102,14 @@ impl SmsAlert {
         }
         // Never claim a better accuracy than measured: round up.
         let accuracy_m = fix.accuracy_m.ceil().clamp(1.0, f64::from(u16::MAX)) as u16;
-        let age_ms =
-            u64::try_from(alert.created_at_ms.saturating_sub(fix.fixed_at_ms)).unwrap_or(0);
-        let fix_age_s = quantize_age(age_ms.div_ceil(1000));
-        if alert.id.get_version_num() != 7 {
-            return Err(ProtocolError::invalid("id", "must be a UUIDv7"));
-        }
-        if alert.device_id.is_nil() {
-            return Err(ProtocolError::invalid("device_id", "must not be nil"));
-        }
-        let sms = SmsAlert {
-            id: alert.id,
-            device_id: alert.device_id,
-            kind: alert.kind,
+        let age_ms = u64::try_from(created_at_ms.saturating_sub(fix.fixed_at_ms)).unwrap_or(0);
+        Ok(SmsPosition {
             lat_e5,
             lon_e5,
             accuracy_m,
-            created_at_s: alert
-                .created_at_ms
-                .div_euclid(1000)
-                .clamp(SMS_EPOCH_S, SMS_EPOCH_S + i64::from(u32::MAX)),
-            fix_age_s,
+            fix_age_s: quantize_age(age_ms.div_ceil(1000)),
             source: fix.source,
-            silent: alert.silent,
-        };
-        sms.check().map_err(ProtocolError::BadSms)?;
-        Ok(sms)
+        })
     }
 
     /// Latitude in degrees.
@@ -135,26 +122,6 @@ impl SmsAlert {
         f64::from(self.lon_e5) / 1e5
     }
 
-    /// When the position was measured, in Unix seconds.
-    pub fn fixed_at_s(&self) -> i64 {
-        self.created_at_s.saturating_sub(i64::from(self.fix_age_s))
-    }
-
-    /// The position as a [`Fix`] (what the server stores for an SMS alert).
-    pub fn fix(&self) -> Fix {
-        Fix {
-            lat: self.lat(),
-            lon: self.lon(),
-            accuracy_m: f64::from(self.accuracy_m),
-            altitude_m: None,
-            speed_mps: None,
-            heading_deg: None,
-            fixed_at_ms: self.fixed_at_s().saturating_mul(1000),
-            source: self.source,
-        }
-    }
-
-    /// Every rule the parser enforces, so what encodes always parses back.
     fn check(&self) -> Result<(), &'static str> {
         if !(-MAX_LAT_E5..=MAX_LAT_E5).contains(&self.lat_e5)
             || !(-MAX_LON_E5..=MAX_LON_E5).contains(&self.lon_e5)
@@ -167,11 +134,71 @@ impl SmsAlert {
         if self.accuracy_m == 0 {
             return Err("accuracy must be at least 1 m");
         }
-        if self.sms_seconds().is_none() {
-            return Err("the time is outside 2024 to 2160");
-        }
         if quantize_age(u64::from(self.fix_age_s)) != self.fix_age_s {
             return Err("the fix age is not in the form's steps");
+        }
+        Ok(())
+    }
+}
+
+impl SmsAlert {
+    /// The SMS form of an alert. Fails only for an alert that would not pass
+    /// validation anyway (bad coordinates or accuracy, a time outside 2024 to
+    /// 2160, an id that is not a UUIDv7, a nil device id). A position that
+    /// passes validation never rounds to (0, 0) here: the (0, 0) rule
+    /// ([`crate::NULL_ISLAND_DEG`]) is this form's resolution.
+    pub fn from_alert(alert: &Alert) -> Result<SmsAlert, ProtocolError> {
+        let position = match &alert.fix {
+            Some(fix) => Some(SmsPosition::from_fix(fix, alert.created_at_ms)?),
+            None => None,
+        };
+        if alert.id.get_version_num() != 7 {
+            return Err(ProtocolError::invalid("id", "must be a UUIDv7"));
+        }
+        if alert.device_id.is_nil() {
+            return Err(ProtocolError::invalid("device_id", "must not be nil"));
+        }
+        let sms = SmsAlert {
+            id: alert.id,
+            device_id: alert.device_id,
+            kind: alert.kind,
+            created_at_s: alert
+                .created_at_ms
+                .div_euclid(1000)
+                .clamp(SMS_EPOCH_S, SMS_EPOCH_S + i64::from(u32::MAX)),
+            silent: alert.silent,
+            position,
+        };
+        sms.check().map_err(ProtocolError::BadSms)?;
+        Ok(sms)
+    }
+
+    /// The position as a [`Fix`] (what the server stores for an SMS alert),
+    /// `None` for an SOS raised with no position.
+    pub fn fix(&self) -> Option<Fix> {
+        let p = self.position?;
+        Some(Fix {
+            lat: p.lat(),
+            lon: p.lon(),
+            accuracy_m: f64::from(p.accuracy_m),
+            altitude_m: None,
+            speed_mps: None,
+            heading_deg: None,
+            fixed_at_ms: self
+                .created_at_s
+                .saturating_sub(i64::from(p.fix_age_s))
+                .saturating_mul(1000),
+            source: p.source,
+        })
+    }
+
+    /// Every rule the parser enforces, so what encodes always parses back.
+    fn check(&self) -> Result<(), &'static str> {
+        if let Some(p) = &self.position {
+            p.check()?;
+        }
+        if self.sms_seconds().is_none() {
+            return Err("the time is outside 2024 to 2160");
         }
         if self.id.get_version_num() != 7 {
             return Err("the alert id is not a UUIDv7");
@@ -195,14 +222,17 @@ impl SmsAlert {
         p[0] = SMS_VERSION;
         p[1..17].copy_from_slice(self.id.as_bytes());
         p[17..33].copy_from_slice(self.device_id.as_bytes());
-        p[33..37].copy_from_slice(&self.lat_e5.to_be_bytes());
-        p[37..41].copy_from_slice(&self.lon_e5.to_be_bytes());
-        p[41..43].copy_from_slice(&self.accuracy_m.to_be_bytes());
+        // No position: bytes 33–48 stay zero, and so does the source code.
+        let mut source = 0;
+        if let Some(pos) = &self.position {
+            p[33..37].copy_from_slice(&pos.lat_e5.to_be_bytes());
+            p[37..41].copy_from_slice(&pos.lon_e5.to_be_bytes());
+            p[41..43].copy_from_slice(&pos.accuracy_m.to_be_bytes());
+            p[47..49].copy_from_slice(&encode_age(pos.fix_age_s).to_be_bytes());
+            source = source_code(pos.source);
+        }
         p[43..47].copy_from_slice(&seconds.to_be_bytes());
-        p[47..49].copy_from_slice(&encode_age(self.fix_age_s).to_be_bytes());
-        p[49] = (kind_code(self.kind) << 5)
-            | (source_code(self.source) << 2)
-            | (u8::from(self.silent) << 1);
+        p[49] = (kind_code(self.kind) << 5) | (source << 2) | (u8::from(self.silent) << 1);
         Ok(p)
     }
 
@@ -215,25 +245,38 @@ impl SmsAlert {
             return Err(ProtocolError::BadSms("reserved bit set"));
         }
         let kind = kind_from_code(flags >> 5).ok_or(ProtocolError::BadSms("unknown kind"))?;
-        let source = source_from_code((flags >> 2) & 0b111)
-            .ok_or(ProtocolError::BadSms("unknown fix source"))?;
+        let source_bits = (flags >> 2) & 0b111;
         let seconds = u32::from_be_bytes([p[43], p[44], p[45], p[46]]);
-        let raw_age = u16::from_be_bytes([p[47], p[48]]);
-        let fix_age_s = decode_age(raw_age);
-        if encode_age(fix_age_s) != raw_age {
-            return Err(ProtocolError::BadSms("fix age not in its shortest form"));
-        }
+        let accuracy_m = u16::from_be_bytes([p[41], p[42]]);
+        let position = if accuracy_m == 0 {
+            // An accuracy of 0 is the form's "no position": everything else
+            // of the position must be zero too, so one SOS has one text.
+            if p[33..43].iter().chain(&p[47..49]).any(|b| *b != 0) || source_bits != 0 {
+                return Err(ProtocolError::BadSms("no position, yet position bytes set"));
+            }
+            None
+        } else {
+            let raw_age = u16::from_be_bytes([p[47], p[48]]);
+            let fix_age_s = decode_age(raw_age);
+            if encode_age(fix_age_s) != raw_age {
+                return Err(ProtocolError::BadSms("fix age not in its shortest form"));
+            }
+            Some(SmsPosition {
+                lat_e5: i32::from_be_bytes([p[33], p[34], p[35], p[36]]),
+                lon_e5: i32::from_be_bytes([p[37], p[38], p[39], p[40]]),
+                accuracy_m,
+                fix_age_s,
+                source: source_from_code(source_bits)
+                    .ok_or(ProtocolError::BadSms("unknown fix source"))?,
+            })
+        };
         let sms = SmsAlert {
             id: Uuid::from_bytes(take16(p, 1)),
             device_id: Uuid::from_bytes(take16(p, 17)),
             kind,
-            lat_e5: i32::from_be_bytes([p[33], p[34], p[35], p[36]]),
-            lon_e5: i32::from_be_bytes([p[37], p[38], p[39], p[40]]),
-            accuracy_m: u16::from_be_bytes([p[41], p[42]]),
             created_at_s: SMS_EPOCH_S + i64::from(seconds),
-            fix_age_s,
-            source,
             silent: flags & 0b10 != 0,
+            position,
         };
         sms.check().map_err(ProtocolError::BadSms)?;
         Ok(sms)

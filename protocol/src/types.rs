@@ -1,4 +1,4 @@
-//! The messages that cross the wire, version 1.
+//! The messages that cross the wire, version 2 (version 1 is still accepted).
 //!
 //! Every top-level message carries `v` (the protocol version). Field names are
 //! `snake_case`; times are UTC milliseconds since the Unix epoch (`*_ms`);
@@ -10,8 +10,15 @@ use uuid::Uuid;
 
 crate::wire_names!(AlertKind, FixSource, AlertStatus, Outcome);
 
-/// The protocol version this crate speaks.
-pub const PROTOCOL_VERSION: u16 = 1;
+/// The protocol version this crate writes.
+///
+/// Version 2 lets an alert carry no fix (an SOS is never refused for having
+/// no position) and marks the position update that refines an alert's
+/// raised position ([`PositionUpdate::refines`]).
+pub const PROTOCOL_VERSION: u16 = 2;
+/// The oldest version this crate still reads: a version 1 message is
+/// accepted as it always was (its alert carries a fix).
+pub const MIN_PROTOCOL_VERSION: u16 = 1;
 
 /// The id of an alert. A UUIDv7 made on the phone; it is the idempotency key.
 pub type AlertId = Uuid;
@@ -187,7 +194,12 @@ pub struct Alert {
     pub device_id: DeviceId,
     pub kind: AlertKind,
     pub created_at_ms: i64,
-    pub fix: Fix,
+    /// The best position known at the tap; absent (version 2) when the phone
+    /// knew none: no fix, no last known fix, no registered place. The SOS is
+    /// sent all the same, and the refined position follows as a
+    /// [`PositionUpdate`] with `refines`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<Fix>,
     pub reporter: Reporter,
     /// Battery level, 0–100 %.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -209,6 +221,11 @@ pub struct PositionUpdate {
     pub alert_id: AlertId,
     pub seq: u32,
     pub fix: Fix,
+    /// Version 2: this is the alert's refined position, the first good fix
+    /// (or the best one) of the refinement window after the tap, which the
+    /// alert could not wait for. Consoles show it as where the SOS was raised.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub refines: bool,
 }
 
 /// `POST /api/v1/positions`: up to [`crate::limits::MAX_BATCH`] updates.

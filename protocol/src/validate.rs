@@ -8,7 +8,7 @@ use crate::limits::*;
 use crate::text::{check_opt_text, check_text, Lines};
 use crate::{
     Alert, Cancel, EnrollRequest, Fix, Place, PositionBatch, Profile, ProtocolError, Reporter,
-    PROTOCOL_VERSION,
+    MIN_PROTOCOL_VERSION, PROTOCOL_VERSION,
 };
 
 /// A message that can check itself. `now_ms` is the checking side's clock;
@@ -43,13 +43,7 @@ pub fn decode<T: DeserializeOwned + Validate>(
     match head.v {
         None => return Err(ProtocolError::invalid("v", "missing")),
         Some(v) => match v.as_u64() {
-            Some(n) if n == u64::from(PROTOCOL_VERSION) => {}
-            Some(n) => {
-                return Err(ProtocolError::UnsupportedVersion {
-                    found: n,
-                    supported: PROTOCOL_VERSION,
-                })
-            }
+            Some(n) => check_version_number(n)?,
             None => return Err(ProtocolError::invalid("v", "must be a whole number")),
         },
     }
@@ -72,15 +66,20 @@ fn describe(e: &serde_json::Error) -> String {
     format!("{what} (line {}, column {})", e.line(), e.column())
 }
 
-fn check_version(v: u16) -> Result<(), ProtocolError> {
-    if v == PROTOCOL_VERSION {
+fn check_version_number(v: u64) -> Result<(), ProtocolError> {
+    if (u64::from(MIN_PROTOCOL_VERSION)..=u64::from(PROTOCOL_VERSION)).contains(&v) {
         Ok(())
     } else {
         Err(ProtocolError::UnsupportedVersion {
-            found: u64::from(v),
-            supported: PROTOCOL_VERSION,
+            found: v,
+            min: MIN_PROTOCOL_VERSION,
+            max: PROTOCOL_VERSION,
         })
     }
+}
+
+fn check_version(v: u16) -> Result<(), ProtocolError> {
+    check_version_number(u64::from(v))
 }
 
 /// A time read from the phone's clock. The clock may be wrong by any amount
@@ -242,7 +241,14 @@ impl Validate for Alert {
         // time often comes from the satellites (Android `Location.time`)
         // while `created_at_ms` comes from the phone's clock, so the two are
         // not on one clock and their difference proves nothing.
-        self.fix.validate(now_ms)?;
+        match &self.fix {
+            Some(fix) => fix.validate(now_ms)?,
+            // Version 1 had no way to say "no position".
+            None if self.v < 2 => {
+                return Err(ProtocolError::invalid("fix", "required in version 1"))
+            }
+            None => {}
+        }
         self.reporter.validate(now_ms)?;
         if matches!(self.battery_pct, Some(b) if b > 100) {
             return Err(ProtocolError::invalid("battery_pct", "must be in [0, 100]"));
@@ -276,6 +282,9 @@ impl Validate for PositionBatch {
                     "updates.alert_id",
                     "must be a UUIDv7",
                 ));
+            }
+            if u.refines && self.v < 2 {
+                return Err(ProtocolError::invalid("updates.refines", "needs version 2"));
             }
             u.fix.validate(now_ms)?;
         }

@@ -12,11 +12,11 @@ use serde_json::json;
 fn test_decode_accepts_an_alert_from_a_phone_whose_clock_reads_2001() {
     let mut a = alert();
     a.created_at_ms = 978_307_200_000;
-    a.fix.fixed_at_ms = a.created_at_ms - 2_000;
+    a.fix.as_mut().unwrap().fixed_at_ms = a.created_at_ms - 2_000;
     let body = serde_json::to_vec(&a).unwrap();
     assert_eq!(decode::<Alert>(&body, NOW_MS), Ok(a.clone()));
     // Garbage is still garbage, whatever the clock.
-    a.fix.accuracy_m = 0.0;
+    a.fix.as_mut().unwrap().accuracy_m = 0.0;
     let body = serde_json::to_vec(&a).unwrap();
     assert!(matches!(
         decode::<Alert>(&body, NOW_MS),
@@ -53,27 +53,34 @@ fn test_decode_accepts_valid_json_of_every_message() {
 
 #[test]
 fn test_unknown_version_gets_its_own_clear_error() {
-    let body = with_field(&alert(), &["v"], Some(json!(2)));
+    let body = with_field(&alert(), &["v"], Some(json!(3)));
     let err = decode::<Alert>(&body, NOW_MS).unwrap_err();
     assert_eq!(
         err,
         ProtocolError::UnsupportedVersion {
-            found: 2,
-            supported: 1
+            found: 3,
+            min: 1,
+            max: 2
         }
     );
     assert_eq!(err.kind(), "unsupported_version");
     assert_eq!(
         err.to_string(),
-        "unsupported protocol version 2 (this side speaks 1)"
+        "unsupported protocol version 3 (this side reads 1 to 2)"
     );
+    let zero = with_field(&alert(), &["v"], Some(json!(0)));
+    assert!(matches!(
+        decode::<Alert>(&zero, NOW_MS),
+        Err(ProtocolError::UnsupportedVersion { found: 0, .. })
+    ));
     // Even when the rest of the body is of a shape this side does not know.
     let future = br#"{"v": 7, "something": "new"}"#;
     assert_eq!(
         decode::<Alert>(future, NOW_MS),
         Err(ProtocolError::UnsupportedVersion {
             found: 7,
-            supported: 1
+            min: 1,
+            max: 2
         })
     );
     let huge = br#"{"v": 18446744073709551615}"#;
@@ -177,16 +184,77 @@ fn test_floats_come_back_exactly() {
     // Without serde_json's float_roundtrip this speed came back 1 ULP off
     // (found by the JSON round-trip property).
     let mut a = alert();
-    a.fix.speed_mps = Some(92.981_815_150_631_33);
-    a.fix.lat = -8.071_234_567_890_123;
-    a.fix.lon = -79.004_561_234_567_89;
-    a.fix.accuracy_m = 0.1 + 0.2;
+    a.fix.as_mut().unwrap().speed_mps = Some(92.981_815_150_631_33);
+    a.fix.as_mut().unwrap().lat = -8.071_234_567_890_123;
+    a.fix.as_mut().unwrap().lon = -79.004_561_234_567_89;
+    a.fix.as_mut().unwrap().accuracy_m = 0.1 + 0.2;
     let back = decode::<Alert>(&serde_json::to_vec(&a).unwrap(), NOW_MS).unwrap();
     assert_eq!(
-        back.fix.speed_mps.map(f64::to_bits),
-        a.fix.speed_mps.map(f64::to_bits)
+        back.fix.as_ref().unwrap().speed_mps.map(f64::to_bits),
+        a.fix.as_ref().unwrap().speed_mps.map(f64::to_bits)
     );
-    assert_eq!(back.fix.lat.to_bits(), a.fix.lat.to_bits());
-    assert_eq!(back.fix.lon.to_bits(), a.fix.lon.to_bits());
-    assert_eq!(back.fix.accuracy_m.to_bits(), a.fix.accuracy_m.to_bits());
+    assert_eq!(
+        back.fix.as_ref().unwrap().lat.to_bits(),
+        a.fix.as_ref().unwrap().lat.to_bits()
+    );
+    assert_eq!(
+        back.fix.as_ref().unwrap().lon.to_bits(),
+        a.fix.as_ref().unwrap().lon.to_bits()
+    );
+    assert_eq!(
+        back.fix.as_ref().unwrap().accuracy_m.to_bits(),
+        a.fix.as_ref().unwrap().accuracy_m.to_bits()
+    );
+}
+
+/// Version 2: an SOS with no position is a valid alert; version 1 (still
+/// accepted) had no way to say so and keeps requiring a fix.
+#[test]
+fn test_an_alert_without_a_fix_is_valid_in_version_2_only() {
+    let mut a = alert();
+    a.fix = None;
+    let body = serde_json::to_vec(&a).unwrap();
+    assert!(
+        !String::from_utf8_lossy(&body).contains("\"fix\""),
+        "absent, not null"
+    );
+    assert_eq!(decode::<Alert>(&body, NOW_MS), Ok(a.clone()));
+    let null_fix = with_field(&a, &["fix"], Some(serde_json::Value::Null));
+    assert_eq!(decode::<Alert>(&null_fix, NOW_MS), Ok(a.clone()));
+
+    let v1 = with_field(&a, &["v"], Some(json!(1)));
+    let err = decode::<Alert>(&v1, NOW_MS).unwrap_err();
+    assert_eq!(
+        err,
+        ProtocolError::Invalid {
+            field: "fix",
+            reason: "required in version 1"
+        }
+    );
+
+    // A version 1 alert with its fix is accepted exactly as before.
+    let v1_with_fix = with_field(&alert(), &["v"], Some(json!(1)));
+    assert_eq!(decode::<Alert>(&v1_with_fix, NOW_MS).map(|a| a.v), Ok(1));
+}
+
+#[test]
+fn test_a_refining_position_needs_version_2() {
+    let mut b = batch();
+    b.updates[0].refines = true;
+    let body = serde_json::to_vec(&b).unwrap();
+    assert!(String::from_utf8_lossy(&body).contains("\"refines\":true"));
+    assert_eq!(decode::<PositionBatch>(&body, NOW_MS), Ok(b.clone()));
+    let v1 = with_field(&b, &["v"], Some(json!(1)));
+    assert_eq!(
+        decode::<PositionBatch>(&v1, NOW_MS),
+        Err(ProtocolError::Invalid {
+            field: "updates.refines",
+            reason: "needs version 2"
+        })
+    );
+    // Not refining: the field is left out, and version 1 reads it as before.
+    let plain = serde_json::to_vec(&batch()).unwrap();
+    assert!(!String::from_utf8_lossy(&plain).contains("refines"));
+    let v1_plain = with_field(&batch(), &["v"], Some(json!(1)));
+    assert!(decode::<PositionBatch>(&v1_plain, NOW_MS).is_ok());
 }

@@ -70,16 +70,16 @@ proptest! {
         prop_assert_eq!(parsed.alert, sms);
         prop_assert_eq!(parsed.verify(&key.public_key()), Ok(()));
         prop_assert_eq!(parsed.alert.validate(NOW_MS), Ok(()));
-        prop_assert!((parsed.alert.lat() - alert.fix.lat).abs() <= 1e-5);
-        prop_assert!((parsed.alert.lon() - alert.fix.lon).abs() <= 1e-5);
+        prop_assert!((parsed.alert.position.unwrap().lat() - alert.fix.as_ref().unwrap().lat).abs() <= 1e-5);
+        prop_assert!((parsed.alert.position.unwrap().lon() - alert.fix.as_ref().unwrap().lon).abs() <= 1e-5);
         prop_assert_eq!(parsed.alert.kind, alert.kind);
-        prop_assert_eq!(parsed.alert.source, alert.fix.source);
+        prop_assert_eq!(parsed.alert.position.unwrap().source, alert.fix.as_ref().unwrap().source);
         prop_assert_eq!(parsed.alert.silent, alert.silent);
         prop_assert_eq!(parsed.alert.id, alert.id);
         prop_assert_eq!(parsed.alert.device_id, alert.device_id);
         // Never better than measured, never fresher than measured.
-        prop_assert!(f64::from(parsed.alert.accuracy_m) >= alert.fix.accuracy_m);
-        prop_assert!(parsed.alert.fixed_at_s() * 1000 <= alert.fix.fixed_at_ms.max(alert.created_at_ms));
+        prop_assert!(f64::from(parsed.alert.position.unwrap().accuracy_m) >= alert.fix.as_ref().unwrap().accuracy_m);
+        prop_assert!(parsed.alert.fix().unwrap().fixed_at_ms <= alert.fix.as_ref().unwrap().fixed_at_ms.max(alert.created_at_ms));
         prop_assert_eq!(parsed.alert.created_at_s, alert.created_at_ms.div_euclid(1000));
     }
 

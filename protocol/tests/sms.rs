@@ -57,20 +57,31 @@ fn test_an_sms_round_trips_and_verifies() {
     let a = alert();
     let sms = SmsAlert::from_alert(&a).unwrap();
     assert_eq!(sms.kind, AlertKind::Asalto);
-    assert_eq!(sms.lat_e5, -807_123);
-    assert_eq!(sms.lon_e5, -7_900_456);
-    assert_eq!(sms.accuracy_m, 13, "12.5 m is rounded up, never down");
+    assert_eq!(sms.position.unwrap().lat_e5, -807_123);
+    assert_eq!(sms.position.unwrap().lon_e5, -7_900_456);
+    assert_eq!(
+        sms.position.unwrap().accuracy_m,
+        13,
+        "12.5 m is rounded up, never down"
+    );
     assert_eq!(sms.created_at_s, (NOW_MS - 2_000) / 1000);
-    assert_eq!(sms.fix_age_s, 3, "2.5 s old is rounded up");
-    assert_eq!(sms.fixed_at_s(), sms.created_at_s - 3);
+    assert_eq!(
+        sms.position.unwrap().fix_age_s,
+        3,
+        "2.5 s old is rounded up"
+    );
+    assert_eq!(
+        sms.fix().unwrap().fixed_at_ms,
+        (sms.created_at_s - 3) * 1000
+    );
     let text = encode_sms(&sms, &test_key()).unwrap();
     let parsed = parse_sms(&format!("\r\n  {text} \n")).unwrap();
     assert_eq!(parsed.alert, sms);
     assert_eq!(parsed.verify(&test_key().public_key()), Ok(()));
     assert_eq!(parsed.alert.validate(NOW_MS), Ok(()));
-    assert!((parsed.alert.lat() - a.fix.lat).abs() <= 1e-5);
-    assert!((parsed.alert.lon() - a.fix.lon).abs() <= 1e-5);
-    let fix = parsed.alert.fix();
+    assert!((parsed.alert.position.unwrap().lat() - a.fix.as_ref().unwrap().lat).abs() <= 1e-5);
+    assert!((parsed.alert.position.unwrap().lon() - a.fix.as_ref().unwrap().lon).abs() <= 1e-5);
+    let fix = parsed.alert.fix().unwrap();
     assert_eq!((fix.accuracy_m, fix.source), (13.0, FixSource::Gps));
     assert_eq!(fix.fixed_at_ms, (sms.created_at_s - 3) * 1000);
 }
@@ -109,14 +120,14 @@ fn test_from_alert_keeps_every_flag() {
             for silent in [false, true] {
                 let mut a = alert();
                 a.kind = kind;
-                a.fix.source = source;
+                a.fix.as_mut().unwrap().source = source;
                 a.silent = silent;
                 let sms = SmsAlert::from_alert(&a).unwrap();
                 let back = parse_sms(&encode_sms(&sms, &test_key()).unwrap())
                     .unwrap()
                     .alert;
                 assert_eq!(
-                    (back.kind, back.source, back.silent),
+                    (back.kind, back.position.unwrap().source, back.silent),
                     (kind, source, silent)
                 );
             }
@@ -127,11 +138,15 @@ fn test_from_alert_keeps_every_flag() {
 #[test]
 fn test_from_alert_saturates_and_refuses_what_it_cannot_carry() {
     let mut a = alert();
-    a.fix.accuracy_m = 0.2;
-    a.fix.fixed_at_ms = NOW_MS - 13 * 24 * 3_600_000;
+    a.fix.as_mut().unwrap().accuracy_m = 0.2;
+    a.fix.as_mut().unwrap().fixed_at_ms = NOW_MS - 13 * 24 * 3_600_000;
     let sms = SmsAlert::from_alert(&a).unwrap();
-    assert_eq!(sms.accuracy_m, 1, "at least 1 m");
-    assert_eq!(sms.fix_age_s, 13 * 24 * 3_600, "13 days, in whole minutes");
+    assert_eq!(sms.position.unwrap().accuracy_m, 1, "at least 1 m");
+    assert_eq!(
+        sms.position.unwrap().fix_age_s,
+        13 * 24 * 3_600,
+        "13 days, in whole minutes"
+    );
     for (age_ms, carried_s) in [
         (0, 0),
         (1, 1),
@@ -141,35 +156,45 @@ fn test_from_alert_saturates_and_refuses_what_it_cannot_carry() {
         (40_000_000, 40_020),
         (30 * 24 * 3_600_000, MAX_FIX_AGE_S),
     ] {
-        a.fix.fixed_at_ms = a.created_at_ms - age_ms;
+        a.fix.as_mut().unwrap().fixed_at_ms = a.created_at_ms - age_ms;
         let sms = SmsAlert::from_alert(&a).unwrap();
-        assert_eq!(sms.fix_age_s, carried_s, "{age_ms} ms");
-        assert!(i64::from(sms.fix_age_s) * 1000 >= age_ms.min(i64::from(MAX_FIX_AGE_S) * 1000));
+        assert_eq!(sms.position.unwrap().fix_age_s, carried_s, "{age_ms} ms");
+        assert!(
+            i64::from(sms.position.unwrap().fix_age_s) * 1000
+                >= age_ms.min(i64::from(MAX_FIX_AGE_S) * 1000)
+        );
         let back = parse_sms(&encode_sms(&sms, &test_key()).unwrap())
             .unwrap()
             .alert;
-        assert_eq!(back.fix_age_s, carried_s);
+        assert_eq!(back.position.unwrap().fix_age_s, carried_s);
     }
     // A fix a little after the alert (clock skew) has age 0, not a wrap.
-    a.fix.fixed_at_ms = a.created_at_ms + 60_000;
-    assert_eq!(SmsAlert::from_alert(&a).unwrap().fix_age_s, 0);
+    a.fix.as_mut().unwrap().fixed_at_ms = a.created_at_ms + 60_000;
+    assert_eq!(
+        SmsAlert::from_alert(&a)
+            .unwrap()
+            .position
+            .unwrap()
+            .fix_age_s,
+        0
+    );
 
     let mut a = alert();
-    a.fix.lat = 0.000_001;
-    a.fix.lon = -0.000_004;
+    a.fix.as_mut().unwrap().lat = 0.000_001;
+    a.fix.as_mut().unwrap().lon = -0.000_004;
     assert!(matches!(
         SmsAlert::from_alert(&a),
         Err(ProtocolError::Invalid { field: "lat", .. })
     ));
     for (lat, lon) in [(0.0, 0.0), (f64::NAN, 1.0), (91.0, 1.0), (1.0, -180.5)] {
         let mut a = alert();
-        a.fix.lat = lat;
-        a.fix.lon = lon;
+        a.fix.as_mut().unwrap().lat = lat;
+        a.fix.as_mut().unwrap().lon = lon;
         assert!(SmsAlert::from_alert(&a).is_err(), "({lat}, {lon})");
     }
     for acc in [0.0, -3.0, f64::NAN, f64::INFINITY] {
         let mut a = alert();
-        a.fix.accuracy_m = acc;
+        a.fix.as_mut().unwrap().accuracy_m = acc;
         assert!(SmsAlert::from_alert(&a).is_err(), "{acc}");
     }
     let mut a = alert();
@@ -184,12 +209,18 @@ fn test_from_alert_saturates_and_refuses_what_it_cannot_carry() {
 fn test_encode_refuses_a_hand_made_alert_the_parser_would_refuse() {
     let good = SmsAlert::from_alert(&alert()).unwrap();
     let cases: [fn(&mut SmsAlert); 8] = [
-        |s| s.fix_age_s = 40_001,
-        |s| s.fix_age_s = MAX_FIX_AGE_S + 60,
-        |s| s.lat_e5 = 9_000_001,
-        |s| s.lon_e5 = -18_000_001,
-        |s| (s.lat_e5, s.lon_e5) = (0, 0),
-        |s| s.accuracy_m = 0,
+        |s| s.position.as_mut().unwrap().fix_age_s = 40_001,
+        |s| s.position.as_mut().unwrap().fix_age_s = MAX_FIX_AGE_S + 60,
+        |s| s.position.as_mut().unwrap().lat_e5 = 9_000_001,
+        |s| s.position.as_mut().unwrap().lon_e5 = -18_000_001,
+        |s| {
+            s.position = Some(SmsPosition {
+                lat_e5: 0,
+                lon_e5: 0,
+                ..s.position.unwrap()
+            })
+        },
+        |s| s.position.as_mut().unwrap().accuracy_m = 0,
         |s| s.created_at_s = SMS_EPOCH_S - 1,
         |s| s.created_at_s = SMS_EPOCH_S + i64::from(u32::MAX) + 1,
     ];
@@ -289,8 +320,10 @@ fn test_the_parser_refuses_signed_payloads_with_bad_fields() {
         "coordinates out of range"
     );
     assert_eq!(
+        // An accuracy of 0 is the form's "no position", which needs every
+        // other position byte zero.
         bad_sms(&forge(|p| p[41..43].fill(0))),
-        "accuracy must be at least 1 m"
+        "no position, yet position bytes set"
     );
     assert_eq!(
         bad_sms(&forge(|p| p[7] = 0x40)),
@@ -334,10 +367,14 @@ fn test_an_alert_from_a_wrong_clock_still_has_an_sms_form() {
     ] {
         let mut a = alert();
         a.created_at_ms = created_at_ms;
-        a.fix.fixed_at_ms = created_at_ms.saturating_sub(3_000);
+        a.fix.as_mut().unwrap().fixed_at_ms = created_at_ms.saturating_sub(3_000);
         let sms = SmsAlert::from_alert(&a).unwrap();
         assert_eq!(sms.created_at_s, carried_s, "{created_at_ms}");
-        assert_eq!(sms.fix_age_s, 3, "the age is measured on the phone's clock");
+        assert_eq!(
+            sms.position.unwrap().fix_age_s,
+            3,
+            "the age is measured on the phone's clock"
+        );
         let back = parse_sms(&encode_sms(&sms, &test_key()).unwrap()).unwrap();
         assert_eq!(back.alert, sms);
         assert_eq!(back.alert.validate(NOW_MS), Ok(()));
@@ -350,8 +387,8 @@ fn test_sms_validate_applies_the_structural_rules_not_the_clock() {
     assert_eq!(sms.validate(NOW_MS), Ok(()));
     sms.created_at_s = NOW_MS / 1000 + 2 * 24 * 3_600;
     assert_eq!(sms.validate(NOW_MS), Ok(()), "a clock two days ahead");
-    sms.lat_e5 = 0;
-    sms.lon_e5 = 0;
+    sms.position.as_mut().unwrap().lat_e5 = 0;
+    sms.position.as_mut().unwrap().lon_e5 = 0;
     assert!(matches!(
         sms.validate(NOW_MS),
         Err(ProtocolError::BadSms(_))
@@ -365,13 +402,15 @@ fn test_the_worked_example_in_protocol_md() {
         id: "019773a2-3f40-7abc-8def-0123456789ab".parse().unwrap(),
         device_id: "5b1c0e6e-8a4f-4d2b-9c3e-2f7a1d6b8e90".parse().unwrap(),
         kind: AlertKind::Asalto,
-        lat_e5: -807_123,
-        lon_e5: -7_900_456,
-        accuracy_m: 13,
         created_at_s: 1_750_000_000,
-        fix_age_s: 3,
-        source: FixSource::Gps,
         silent: false,
+        position: Some(SmsPosition {
+            lat_e5: -807_123,
+            lon_e5: -7_900_456,
+            accuracy_m: 13,
+            fix_age_s: 3,
+            source: FixSource::Gps,
+        }),
     };
     let text = encode_sms(&sms, &test_key()).unwrap();
     let parsed = parse_sms(&text).unwrap();
@@ -410,4 +449,45 @@ fn test_the_worked_example_in_protocol_md() {
             "PROTOCOL.md lacks signature bytes {chunk}"
         );
     }
+}
+
+/// An SOS raised with no position still fits the one SMS: an accuracy of 0
+/// marks it, and every other position byte must then be zero.
+#[test]
+fn test_an_alert_without_a_position_round_trips() {
+    let mut a = alert();
+    a.fix = None;
+    let sms = SmsAlert::from_alert(&a).unwrap();
+    assert_eq!(sms.position, None);
+    assert_eq!(sms.fix(), None);
+    let text = encode_sms(&sms, &test_key()).unwrap();
+    assert_eq!(text.len(), SMS_TEXT_LEN);
+    let parsed = parse_sms(&text).unwrap();
+    assert_eq!(parsed.alert, sms);
+    assert_eq!(parsed.verify(&test_key().public_key()), Ok(()));
+    assert!(parsed.payload()[33..43].iter().all(|b| *b == 0));
+}
+
+#[test]
+fn test_no_position_with_position_bytes_set_is_refused() {
+    let mut a = alert();
+    a.fix = None;
+    let sms = SmsAlert::from_alert(&a).unwrap();
+    let text = encode_sms(&sms, &test_key()).unwrap();
+    let body = text.strip_prefix(SMS_PREFIX).unwrap();
+    let bytes = URL_SAFE_NO_PAD.decode(body).unwrap();
+    for at in [33, 37, 47, 48] {
+        let mut b = bytes.clone();
+        b[at] = 1;
+        let forged = format!("{SMS_PREFIX}{}", URL_SAFE_NO_PAD.encode(&b));
+        assert_eq!(
+            parse_sms(&forged).map(|_| ()),
+            Err(ProtocolError::BadSms("no position, yet position bytes set")),
+            "byte {at}"
+        );
+    }
+    let mut b = bytes.clone();
+    b[49] |= 1 << 2; // a source code with no position
+    let forged = format!("{SMS_PREFIX}{}", URL_SAFE_NO_PAD.encode(&b));
+    assert!(parse_sms(&forged).is_err());
 }

@@ -52,8 +52,8 @@ fn test_coordinates_must_be_finite_in_range_and_not_null_island() {
         );
         assert_eq!(
             refused(|a| {
-                a.fix.lat = lat;
-                a.fix.lon = lon;
+                a.fix.as_mut().unwrap().lat = lat;
+                a.fix.as_mut().unwrap().lon = lon;
             }),
             field
         );
@@ -73,28 +73,47 @@ fn test_accuracy_must_be_positive_finite_and_bounded() {
         f64::INFINITY,
         MAX_ACCURACY_M + 1.0,
     ] {
-        assert_eq!(refused(|a| a.fix.accuracy_m = acc), "accuracy_m", "{acc}");
+        assert_eq!(
+            refused(|a| a.fix.as_mut().unwrap().accuracy_m = acc),
+            "accuracy_m",
+            "{acc}"
+        );
     }
 }
 
 #[test]
 fn test_optional_fix_fields_are_bounded() {
-    assert_eq!(refused(|a| a.fix.altitude_m = Some(f64::NAN)), "altitude_m");
-    assert_eq!(refused(|a| a.fix.altitude_m = Some(9_001.0)), "altitude_m");
-    assert_eq!(refused(|a| a.fix.speed_mps = Some(-0.1)), "speed_mps");
     assert_eq!(
-        refused(|a| a.fix.speed_mps = Some(f64::INFINITY)),
+        refused(|a| a.fix.as_mut().unwrap().altitude_m = Some(f64::NAN)),
+        "altitude_m"
+    );
+    assert_eq!(
+        refused(|a| a.fix.as_mut().unwrap().altitude_m = Some(9_001.0)),
+        "altitude_m"
+    );
+    assert_eq!(
+        refused(|a| a.fix.as_mut().unwrap().speed_mps = Some(-0.1)),
         "speed_mps"
     );
-    assert_eq!(refused(|a| a.fix.heading_deg = Some(-1.0)), "heading_deg");
-    assert_eq!(refused(|a| a.fix.heading_deg = Some(360.5)), "heading_deg");
     assert_eq!(
-        refused(|a| a.fix.heading_deg = Some(f64::NAN)),
+        refused(|a| a.fix.as_mut().unwrap().speed_mps = Some(f64::INFINITY)),
+        "speed_mps"
+    );
+    assert_eq!(
+        refused(|a| a.fix.as_mut().unwrap().heading_deg = Some(-1.0)),
+        "heading_deg"
+    );
+    assert_eq!(
+        refused(|a| a.fix.as_mut().unwrap().heading_deg = Some(360.5)),
+        "heading_deg"
+    );
+    assert_eq!(
+        refused(|a| a.fix.as_mut().unwrap().heading_deg = Some(f64::NAN)),
         "heading_deg"
     );
     for h in [0.0, 359.99, 360.0] {
         let mut a = alert();
-        a.fix.heading_deg = Some(h);
+        a.fix.as_mut().unwrap().heading_deg = Some(h);
         assert_eq!(
             a.validate(NOW_MS),
             Ok(()),
@@ -124,7 +143,7 @@ fn test_a_wrong_clock_never_makes_an_alert_invalid() {
         // The fix from the satellites (right) on a phone whose clock is wrong,
         // and the fix from the same wrong clock.
         for fixed_at_ms in [NOW_MS, created_at_ms, (created_at_ms - DAY_MS).max(0)] {
-            a.fix.fixed_at_ms = fixed_at_ms;
+            a.fix.as_mut().unwrap().fixed_at_ms = fixed_at_ms;
             assert_eq!(a.validate(NOW_MS), Ok(()), "fixed_at_ms {fixed_at_ms}");
         }
     }
@@ -148,7 +167,10 @@ fn test_a_time_that_is_no_clock_reading_is_refused() {
         assert_eq!(field_of(check_timestamp("t", bad)), "t", "{bad}");
     }
     assert_eq!(refused(|a| a.created_at_ms = -1), "created_at_ms");
-    assert_eq!(refused(|a| a.fix.fixed_at_ms = i64::MAX), "fixed_at_ms");
+    assert_eq!(
+        refused(|a| a.fix.as_mut().unwrap().fixed_at_ms = i64::MAX),
+        "fixed_at_ms"
+    );
     let mut c = cancel();
     c.cancelled_at_ms = -1;
     assert_eq!(field_of(c.validate(NOW_MS)), "cancelled_at_ms");

@@ -10,9 +10,6 @@ use thiserror::Error;
 #[derive(Debug, Error, Serialize)]
 #[serde(tag = "kind", content = "message", rename_all = "snake_case")]
 pub enum Error {
-    /// No fresh fix, no last known fix, no registered or user-set place.
-    #[error("{0}")]
-    NoPosition(String),
     /// No profile yet: enroll first.
     #[error("{0}")]
     NotEnrolled(String),
@@ -62,7 +59,6 @@ impl Error {
     /// The `kind` the web view sees.
     pub fn kind(&self) -> &'static str {
         match self {
-            Error::NoPosition(_) => "no_position",
             Error::NotEnrolled(_) => "not_enrolled",
             Error::BadCode(_) => "bad_code",
             Error::Invalid(_) => "invalid",
@@ -87,7 +83,6 @@ impl From<CoreError> for Error {
             CoreError::Config(_) | CoreError::Shutdown => Error::Internal(message),
             CoreError::InvalidFix(_) | CoreError::Invalid(_) => Error::Invalid(message),
             CoreError::NoProfile => Error::NotEnrolled(message),
-            CoreError::NoPosition => Error::NoPosition(message),
             CoreError::UnknownAlert => Error::UnknownAlert(message),
             CoreError::AlertClosed => Error::AlertClosed(message),
             CoreError::Unreachable(_) => Error::Network(message),
@@ -109,9 +104,9 @@ mod tests {
 
     #[test]
     fn errors_serialize_as_kind_and_message() {
-        let v = serde_json::to_value(Error::from(CoreError::NoPosition)).unwrap();
-        assert_eq!(v["kind"], "no_position");
-        assert_eq!(v["message"], "no position available");
+        let v = serde_json::to_value(Error::from(CoreError::NoProfile)).unwrap();
+        assert_eq!(v["kind"], "not_enrolled");
+        assert_eq!(v["message"], "no profile: enroll this device first");
         let v = serde_json::to_value(Error::from(CoreError::Server {
             status: 403,
             kind: "bad_code".into(),
@@ -123,7 +118,6 @@ mod tests {
     #[test]
     fn kind_matches_the_serialized_tag() {
         for e in [
-            Error::NoPosition(String::new()),
             Error::NotEnrolled(String::new()),
             Error::BadCode(String::new()),
             Error::Invalid(String::new()),

@@ -76,7 +76,7 @@ fn test_an_sos_raised_through_the_command_reaches_the_server() {
 
     let stored = server_alert(&server, id).expect("the server has the alert");
     assert_eq!(stored.alert.kind.as_str(), "asalto");
-    assert_eq!(stored.alert.fix.lat, -8.0745);
+    assert_eq!(stored.alert.fix.as_ref().unwrap().lat, -8.0745);
     assert_eq!(
         stored.alert.battery_pct,
         auxilio_app_lib::battery::sysfs_level(std::path::Path::new(
@@ -85,7 +85,7 @@ fn test_an_sos_raised_through_the_command_reaches_the_server() {
         "the alert carries this machine's battery level, or none when it has no battery"
     );
     assert_eq!(
-        serde_json::to_value(stored.alert.fix.source).unwrap(),
+        serde_json::to_value(stored.alert.fix.as_ref().unwrap().source).unwrap(),
         "registered_place",
         "a hand-set position is labelled, never passed off as measured"
     );

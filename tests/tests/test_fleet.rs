@@ -46,7 +46,10 @@ async fn test_a_small_fleet_raises_alerts_that_each_arrive_once() {
         let inside = |lat: f64, lon: f64| {
             (LAT_MIN..=LAT_MAX).contains(&lat) && (LON_MIN..=LON_MAX).contains(&lon)
         };
-        assert!(inside(alert.fix.lat, alert.fix.lon));
+        assert!(inside(
+            alert.fix.as_ref().unwrap().lat,
+            alert.fix.as_ref().unwrap().lon
+        ));
         let track = rx.positions(*id);
         assert!(track.iter().all(|p| inside(p.fix.lat, p.fix.lon)));
         let driver = matches!(

@@ -17,7 +17,8 @@ pub(crate) struct NewAlert<'a> {
     pub kind: AlertKind,
     pub silent: bool,
     pub note: Option<&'a str>,
-    pub fix: &'a Fix,
+    /// `None`: raised with no position.
+    pub fix: Option<&'a Fix>,
     pub body: &'a [u8],
 }
 
@@ -82,9 +83,11 @@ pub(crate) fn insert(tx: &Transaction<'_>, a: &NewAlert<'_>) -> Result<(), CoreE
         a.kind.as_str(),
         a.silent,
         a.note,
-        serde_json::to_string(a.fix)?,
+        // `null` when raised with no position.
+        serde_json::to_string(&a.fix)?,
         a.body,
-        a.fix.fixed_at_ms
+        // No fix time is negative, so no tracked fix equals this one.
+        a.fix.map_or(-1, |f| f.fixed_at_ms)
     ])?;
     Ok(())
 }

@@ -129,7 +129,7 @@ fun run(server: String, code: String, username: String, password: String, dataDi
     check(alertId.length == 36, "raiseSos returned an alert id")
     val stored = core.alert(alertId)
     check(stored != null && stored.kind == AlertKind.ASALTO && stored.silent, "the alert is stored durably with its kind and silence")
-    check(stored!!.fix.source == FixSource.FUSED && stored.fix.accuracyM == 12.0, "the alert carries the fed fix")
+    check(stored!!.fix?.source == FixSource.FUSED && stored.fix?.accuracyM == 12.0, "the alert carries the fed fix")
 
     all.await("the Queued event through the callback", 10) { it is CoreEvent.Queued && it.alertId == alertId }
     val received = all.await("the Received (delivered) event through the callback", 30) {

@@ -40,7 +40,7 @@ pub fn alert() -> Alert {
         device_id: v4(0x17),
         kind: AlertKind::Asalto,
         created_at_ms: NOW_MS - 2_000,
-        fix: fix(),
+        fix: Some(fix()),
         reporter: Reporter {
             display_name: "Rosa Quispe Ñique".into(),
             phone: "+51 987 654 321".into(),
@@ -87,6 +87,7 @@ pub fn batch() -> PositionBatch {
             alert_id: v7(NOW_MS - 2_000, 0x42),
             seq: 1,
             fix: fix(),
+            refines: false,
         }],
     }
 }
@@ -280,7 +281,7 @@ pub fn valid_alert() -> impl Strategy<Value = Alert> {
                         device_id: Uuid::from_bytes(device),
                         kind,
                         created_at_ms,
-                        fix,
+                        fix: Some(fix),
                         reporter,
                         battery_pct,
                         silent,
