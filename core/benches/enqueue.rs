@@ -1,17 +1,19 @@
-//! Durable enqueue latency of an SOS: `Core::raise_sos` with a good fresh fix
-//! already fed (so no waiting for GPS), measured to the return, which comes
-//! only after the SQLite commit (WAL, synchronous=FULL) is on disk.
+//! Tap → durable: `Core::raise_sos` measured to its return, which comes only
+//! after the SQLite commit (WAL, synchronous=FULL) is on disk. An SOS never
+//! waits for a position, so it is measured with each position it can carry:
+//! a good fresh fix, the last known fix (ten minutes old), the registered
+//! place, and no position at all.
 //!
 //! First the disk's own fsync latency is probed (context for the tail), then
-//! a plain loop of 2,000 SOS prints p50 / p90 / p99 / max (the issue's
-//! numbers); then criterion measures the same call.
+//! a plain loop of 2,000 SOS per case prints p50 / p90 / p99 / max (the
+//! issue's numbers); then criterion measures the fresh-fix call.
 //!
 //! `cargo bench -p auxilio-core --bench enqueue`
 //! (`-- --percentiles-only` skips the criterion part.)
 
 use std::time::{Duration, Instant};
 
-use auxilio_core::protocol::ReporterRole;
+use auxilio_core::protocol::{Place, ReporterRole};
 use auxilio_core::{AlertKind, Core, CoreConfig, Fix, FixSource, Profile, SosRequest};
 use criterion::Criterion;
 
@@ -42,6 +44,55 @@ fn fresh_fix() -> Fix {
     }
 }
 
+/// What the phone knows at the tap.
+#[derive(Clone, Copy, Debug)]
+enum Known {
+    FreshFix,
+    LastKnown,
+    RegisteredPlace,
+    Nothing,
+}
+
+impl Known {
+    const ALL: [Known; 4] = [
+        Known::FreshFix,
+        Known::LastKnown,
+        Known::RegisteredPlace,
+        Known::Nothing,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            Known::FreshFix => "fresh fix",
+            Known::LastKnown => "last known fix",
+            Known::RegisteredPlace => "registered place",
+            Known::Nothing => "no position",
+        }
+    }
+
+    /// Feeds what this case knows (again every 100 SOS for the fresh fix).
+    fn feed(self, core: &Core) {
+        let fix = match self {
+            Known::FreshFix => fresh_fix(),
+            Known::LastKnown => Fix {
+                fixed_at_ms: auxilio_core::protocol::now_ms() - 10 * 60_000,
+                ..fresh_fix()
+            },
+            Known::RegisteredPlace | Known::Nothing => return,
+        };
+        core.feed_fix(fix).expect("fix");
+    }
+
+    fn place(self) -> Option<Place> {
+        matches!(self, Known::RegisteredPlace).then(|| Place {
+            name: "Mercado La Hermelinda".into(),
+            lat: -8.0801,
+            lon: -79.0202,
+            radius_m: 80.0,
+        })
+    }
+}
+
 fn request() -> SosRequest {
     SosRequest {
         kind: AlertKind::Asalto,
@@ -53,14 +104,15 @@ fn request() -> SosRequest {
 
 /// A core on a real disk directory (not tmpfs), never enrolled so delivery
 /// stays idle, with follow-up timers far away so only the enqueue is measured.
-async fn open(dir: &std::path::Path) -> Core {
+async fn open(dir: &std::path::Path, place: Option<Place>) -> Core {
     let server = url::Url::parse("http://127.0.0.1:9/").expect("static URL");
     let mut config = CoreConfig::new(dir, server);
     config.tracking_interval = Duration::from_secs(3_600);
     config.sms_fallback_after = Duration::from_secs(3_600);
     config.status_poll_interval = Duration::from_secs(3_600);
     let core = Core::open(config).await.expect("open");
-    core.set_profile(profile()).expect("profile");
+    core.set_profile(Profile { place, ..profile() })
+        .expect("profile");
     core
 }
 
@@ -69,14 +121,14 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
-fn percentiles(rt: &tokio::runtime::Runtime) {
+fn percentiles(rt: &tokio::runtime::Runtime, known: Known) {
     let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("temp dir");
     rt.block_on(async {
-        let core = open(dir.path()).await;
+        let core = open(dir.path(), known.place()).await;
         let mut samples = Vec::with_capacity(SAMPLES);
         for i in 0..WARMUP + SAMPLES {
             if i % 100 == 0 {
-                core.feed_fix(fresh_fix()).expect("fix");
+                known.feed(&core);
             }
             let start = Instant::now();
             core.raise_sos(request()).await.expect("raise_sos");
@@ -86,11 +138,21 @@ fn percentiles(rt: &tokio::runtime::Runtime) {
             }
         }
         assert_eq!(core.pending().expect("pending").len(), WARMUP + SAMPLES);
+        let newest = core.alerts().expect("alerts").remove(0);
+        let carried = newest.fix.map(|f| f.source);
+        let expected = match known {
+            Known::FreshFix => Some(FixSource::Gps),
+            Known::LastKnown => Some(FixSource::LastKnown),
+            Known::RegisteredPlace => Some(FixSource::RegisteredPlace),
+            Known::Nothing => None,
+        };
+        assert_eq!(carried, expected, "{}", known.label());
         core.shutdown().await;
         samples.sort();
         let ms = |d: Duration| d.as_secs_f64() * 1e3;
         println!(
-            "raise_sos durable enqueue, {SAMPLES} samples: p50 {:.3} ms  p90 {:.3} ms  p99 {:.3} ms  max {:.3} ms",
+            "raise_sos durable enqueue, {}, {SAMPLES} samples: p50 {:.3} ms  p90 {:.3} ms  p99 {:.3} ms  max {:.3} ms",
+            known.label(),
             ms(percentile(&samples, 50.0)),
             ms(percentile(&samples, 90.0)),
             ms(percentile(&samples, 99.0)),
@@ -127,7 +189,7 @@ fn disk_probe() {
 
 fn criterion_part(rt: &tokio::runtime::Runtime) {
     let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("temp dir");
-    let core = rt.block_on(open(dir.path()));
+    let core = rt.block_on(open(dir.path(), None));
     let mut c = Criterion::default().configure_from_args().sample_size(50);
     c.bench_function("raise_sos_durable_enqueue", |b| {
         b.to_async(rt).iter(|| async {
@@ -145,7 +207,9 @@ fn main() {
         .build()
         .expect("tokio runtime");
     disk_probe();
-    percentiles(&rt);
+    for known in Known::ALL {
+        percentiles(&rt, known);
+    }
     if !std::env::args().any(|a| a == "--percentiles-only") {
         criterion_part(&rt);
     }

@@ -14,6 +14,9 @@ use auxilio_core::{
 use support::{config, dead_url, gps, next_event, profile};
 use tokio::time::Instant;
 
+/// Tracking as shipped: its first tick comes after the refinement window.
+const TRACK_EVERY: Duration = Duration::from_secs(10);
+
 fn sos() -> SosRequest {
     SosRequest {
         kind: AlertKind::Sos,
@@ -31,8 +34,14 @@ fn queued_positions(core: &Core) -> usize {
 }
 
 async fn phone(dir: &std::path::Path, with_place: bool) -> Core {
+    phone_tracking_every(dir, with_place, config(dir, dead_url()).tracking_interval).await
+}
+
+/// A phone with the real 8 s refinement window and tracking every `every`.
+async fn phone_tracking_every(dir: &std::path::Path, with_place: bool, every: Duration) -> Core {
     let mut cfg = config(dir, dead_url());
     cfg.fix_deadline = Duration::from_secs(8);
+    cfg.tracking_interval = every;
     let core = Core::open(cfg).await.unwrap();
     let mut p = profile();
     if with_place {
@@ -98,7 +107,7 @@ async fn test_feed_fix_refuses_fixes_that_are_not_real() {
 #[tokio::test(start_paused = true)]
 async fn test_a_no_position_sos_is_refined_by_the_first_good_fix() {
     let dir = tempfile::tempdir().unwrap();
-    let core = phone(dir.path(), false).await;
+    let core = phone_tracking_every(dir.path(), false, TRACK_EVERY).await;
     let id = core.raise_sos(sos()).await.unwrap();
     assert_eq!(core.alert(id).unwrap().unwrap().fix, None);
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -126,7 +135,7 @@ async fn test_without_a_profile_an_sos_cannot_be_composed() {
 #[tokio::test(start_paused = true)]
 async fn test_a_poor_fix_goes_at_once_and_a_good_one_refines_it() {
     let dir = tempfile::tempdir().unwrap();
-    let core = phone(dir.path(), true).await;
+    let core = phone_tracking_every(dir.path(), true, TRACK_EVERY).await;
     core.feed_fix(gps(0, 400.0)).unwrap();
     let started = Instant::now();
     let id = core.raise_sos(sos()).await.unwrap();
@@ -144,7 +153,7 @@ async fn test_a_poor_fix_goes_at_once_and_a_good_one_refines_it() {
 #[tokio::test(start_paused = true)]
 async fn test_a_good_fix_at_the_tap_needs_no_refinement() {
     let dir = tempfile::tempdir().unwrap();
-    let core = phone(dir.path(), true).await;
+    let core = phone_tracking_every(dir.path(), true, TRACK_EVERY).await;
     core.feed_fix(gps(0, 9.0)).unwrap();
     let id = core.raise_sos(sos()).await.unwrap();
     let fix = core.alert(id).unwrap().unwrap().fix.unwrap();
@@ -159,7 +168,7 @@ async fn test_a_good_fix_at_the_tap_needs_no_refinement() {
 #[tokio::test(start_paused = true)]
 async fn test_only_poor_fixes_give_the_best_fresh_one_at_once_and_refine_at_the_end() {
     let dir = tempfile::tempdir().unwrap();
-    let core = phone(dir.path(), true).await;
+    let core = phone_tracking_every(dir.path(), true, TRACK_EVERY).await;
     for acc in [300.0, 80.0, 150.0] {
         core.feed_fix(gps(0, acc)).unwrap();
     }

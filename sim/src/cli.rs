@@ -52,8 +52,9 @@ pub struct Tuning {
     /// Per-request timeout, in ms.
     #[arg(long, env = "AUXILIO_SIM_REQUEST_TIMEOUT_MS", default_value_t = 15_000)]
     pub request_timeout_ms: u64,
-    /// How long `raise` waits for a good fix, in ms (the fix given on the
-    /// command line is fed first, so a good one ends the wait at once).
+    /// The refinement window after the tap, in ms: the SOS never waits for a
+    /// fix; within this window the first good fix (or the best at its end)
+    /// follows as the alert's refined position.
     #[arg(long, env = "AUXILIO_SIM_FIX_DEADLINE_MS", default_value_t = 8000)]
     pub fix_deadline_ms: u64,
 }
@@ -179,15 +180,21 @@ pub struct RaiseArgs {
     pub phone: PhoneArgs,
     #[arg(long, value_parser = parse_kind, default_value = "sos")]
     pub kind: AlertKind,
-    /// Latitude of the GPS fix fed before raising.
-    #[arg(long, allow_negative_numbers = true)]
-    pub lat: f64,
+    /// Latitude of the GPS fix fed before raising. Without --lat/--lon the
+    /// phone knows no position and the SOS goes without one.
+    #[arg(long, allow_negative_numbers = true, requires = "lon")]
+    pub lat: Option<f64>,
     /// Longitude of the GPS fix fed before raising.
-    #[arg(long, allow_negative_numbers = true)]
-    pub lon: f64,
+    #[arg(long, allow_negative_numbers = true, requires = "lat")]
+    pub lon: Option<f64>,
     /// Horizontal accuracy of the fix, in metres.
     #[arg(long, default_value_t = 10.0)]
     pub accuracy: f64,
+    /// Feed the fix this many ms after the tap instead of before it: the SOS
+    /// leaves with what the phone knew, and the fix follows as the refined
+    /// position; `raise` then waits for that position to be delivered too.
+    #[arg(long, requires = "lat")]
+    pub fix_after_ms: Option<u64>,
     /// The discreet trigger.
     #[arg(long)]
     pub silent: bool,

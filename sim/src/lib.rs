@@ -87,8 +87,40 @@ mod tests {
             panic!("not raise")
         };
         assert_eq!(args.kind, auxilio_core::AlertKind::EmergenciaMedica);
-        assert_eq!((args.lat, args.lon, args.accuracy), (-8.07, -79.0, 12.0));
+        assert_eq!(
+            (args.lat, args.lon, args.accuracy),
+            (Some(-8.07), Some(-79.0), 12.0)
+        );
         assert!(args.no_wait);
+    }
+
+    #[test]
+    fn test_raise_without_a_position_and_with_a_late_fix() {
+        let base = [
+            "auxilio-sim",
+            "raise",
+            "--server",
+            "http://127.0.0.1:9/",
+            "--data",
+            "/tmp/x",
+        ];
+        let Command::Raise(args) = Cli::try_parse_from(base).unwrap().command else {
+            panic!("not raise")
+        };
+        assert_eq!((args.lat, args.lon, args.fix_after_ms), (None, None, None));
+        // A latitude alone, or a late fix with no fix, is refused.
+        let mut lat_only = base.to_vec();
+        lat_only.extend(["--lat", "-8.07"]);
+        assert!(Cli::try_parse_from(lat_only).is_err());
+        let mut late_nothing = base.to_vec();
+        late_nothing.extend(["--fix-after-ms", "3000"]);
+        assert!(Cli::try_parse_from(late_nothing).is_err());
+        let mut late = base.to_vec();
+        late.extend(["--lat", "-8.07", "--lon", "-79.0", "--fix-after-ms", "3000"]);
+        let Command::Raise(args) = Cli::try_parse_from(late).unwrap().command else {
+            panic!("not raise")
+        };
+        assert_eq!(args.fix_after_ms, Some(3000));
     }
 
     #[test]

@@ -129,20 +129,22 @@ async fn raise_on(
     out: &mut dyn Write,
 ) -> Result<AlertId, SimError> {
     let enrolled = ensure_enrolled(core, &args.phone).await?;
-    let fix = Fix {
-        lat: args.lat,
-        lon: args.lon,
-        accuracy_m: args.accuracy,
-        altitude_m: None,
-        speed_mps: None,
-        heading_deg: None,
-        fixed_at_ms: now_ms(),
-        source: FixSource::Gps,
+    let given = args.lat.zip(args.lon);
+    let late_fix = match (given, args.fix_after_ms) {
+        (Some(at), None) => {
+            feed(core, at, args.accuracy);
+            None
+        }
+        (Some(at), Some(ms)) => {
+            let (core, accuracy) = (core.clone(), args.accuracy);
+            Some(tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                feed(&core, at, accuracy);
+            }))
+        }
+        // No position at all: the SOS goes without one.
+        (None, _) => None,
     };
-    if let Err(e) = core.feed_fix(fix) {
-        // The SOS still goes out with the best position core has.
-        tracing::warn!(error = %e, "the given fix was refused");
-    }
     let mut events = core.subscribe();
     let (sent_tx, mut sent) = mpsc::unbounded_channel();
     let playing = gateway
@@ -177,12 +179,38 @@ async fn raise_on(
         task.abort();
     }
     match waited? {
-        Waited::Received => writeln!(out, "received {id}")?,
+        Waited::Received => {
+            if let Some(feeding) = late_fix {
+                // The refined position follows the alert: wait until it is
+                // fed and delivered too.
+                let _ = feeding.await;
+                core.wait_drained().await?;
+            }
+            writeln!(out, "received {id}")?
+        }
         // The alert stays queued: `deliver` sends its HTTP copy later.
         Waited::SmsSent => writeln!(out, "sms-sent {id}")?,
     }
     out.flush()?;
     Ok(id)
+}
+
+/// Feeds the fix given on the command line, measured now.
+fn feed(core: &Core, (lat, lon): (f64, f64), accuracy_m: f64) {
+    let fix = Fix {
+        lat,
+        lon,
+        accuracy_m,
+        altitude_m: None,
+        speed_mps: None,
+        heading_deg: None,
+        fixed_at_ms: now_ms(),
+        source: FixSource::Gps,
+    };
+    if let Err(e) = core.feed_fix(fix) {
+        // The SOS still goes out with the best position core has.
+        tracing::warn!(error = %e, "the given fix was refused");
+    }
 }
 
 /// `sms`: prints the compact signed SMS text of an alert in `--data`.

@@ -37,8 +37,8 @@ pub fn forward<R: Runtime>(app: AppHandle<R>) {
         // Android foreground service) going. Done here, not in `setup`: a
         // mobile plugin call waits for the main thread, which `setup` holds.
         let state = app.state::<AppState>();
-        if has_open_alerts(&state) {
-            state.location.set(&app, &state.core, Reason::Sos, true);
+        for reason in open_alert_reasons(&state) {
+            state.location.set(&app, &state.core, reason, true);
         }
         loop {
             match rx.recv().await {
@@ -65,11 +65,25 @@ pub fn forward<R: Runtime>(app: AppHandle<R>) {
     });
 }
 
-fn has_open_alerts(state: &AppState) -> bool {
-    state.core.alerts().is_ok_and(|list| {
-        list.iter()
-            .any(|a| !a.cancel_requested && !a.status.is_some_and(AlertStatus::is_terminal))
-    })
+/// Why the open alerts of this phone need positions: `Sos` for a loud one,
+/// `SilentSos` for a silent one.
+fn open_alert_reasons(state: &AppState) -> Vec<Reason> {
+    let list = state.core.alerts().unwrap_or_default();
+    let open = list
+        .iter()
+        .filter(|a| !a.cancel_requested && !a.status.is_some_and(AlertStatus::is_terminal));
+    let (mut loud, mut silent) = (false, false);
+    for a in open {
+        if a.silent {
+            silent = true;
+        } else {
+            loud = true;
+        }
+    }
+    [(loud, Reason::Sos), (silent, Reason::SilentSos)]
+        .into_iter()
+        .filter_map(|(on, r)| on.then_some(r))
+        .collect()
 }
 
 /// What the shell itself does on an event: location while an alert is open,
@@ -88,8 +102,13 @@ fn react<R: Runtime>(app: &AppHandle<R>, event: &CoreEvent) {
                 crate::feedback::haptic(app, crate::feedback::Haptic::Sent);
             }
         }
-        CoreEvent::Resolved { .. } | CoreEvent::Cancelled { .. } if !has_open_alerts(&state) => {
-            state.location.set(app, &state.core, Reason::Sos, false);
+        CoreEvent::Resolved { .. } | CoreEvent::Cancelled { .. } => {
+            let open = open_alert_reasons(&state);
+            for reason in [Reason::Sos, Reason::SilentSos] {
+                if !open.contains(&reason) {
+                    state.location.set(app, &state.core, reason, false);
+                }
+            }
         }
         _ => {}
     }

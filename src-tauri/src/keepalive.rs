@@ -16,10 +16,13 @@ use std::sync::Mutex;
 
 use tauri::{AppHandle, Runtime};
 
-/// Why the service runs; an open alert wins over a duty shift.
+/// Why the service runs; an open alert wins over a duty shift, and a silent
+/// alert over a loud one (a discreet SOS is never given away).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
     Alert,
+    /// A silent alert: the notice looks like any app's background sync.
+    SilentAlert,
     Duty,
 }
 
@@ -31,6 +34,7 @@ impl Mode {
                 "Auxilio: alerta activa",
                 "Su ubicación se sigue enviando a la central",
             ),
+            Mode::SilentAlert => ("Sincronización", "Sincronizando datos"),
             Mode::Duty => (
                 "Auxilio: en servicio",
                 "Recibiendo alertas y reportando la ubicación de la unidad",
@@ -111,5 +115,13 @@ mod tests {
     fn each_mode_has_its_own_notice() {
         assert!(Mode::Alert.notice().0.contains("alerta activa"));
         assert!(Mode::Duty.notice().0.contains("en servicio"));
+    }
+
+    #[test]
+    fn a_silent_alert_never_says_alert() {
+        let (title, text) = Mode::SilentAlert.notice();
+        for word in ["alerta", "Auxilio", "central", "ubicación", "SOS"] {
+            assert!(!title.contains(word) && !text.contains(word), "{word}");
+        }
     }
 }

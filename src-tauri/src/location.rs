@@ -27,14 +27,20 @@ pub enum Reason {
     Countdown,
     /// An alert of this phone is open.
     Sos,
+    /// A silent alert of this phone is open (the service's notice must not
+    /// give it away).
+    SilentSos,
     /// A patrol unit is on duty.
     Duty,
 }
 
-/// The foreground service the active reasons call for: an open alert wins
-/// over a duty shift; a countdown alone needs none (the app is on screen).
+/// The foreground service the active reasons call for: a silent alert wins
+/// over a loud one, an open alert over a duty shift; a countdown alone needs
+/// none (the app is on screen).
 pub fn service_for(active: &HashSet<Reason>) -> Option<Mode> {
-    if active.contains(&Reason::Sos) {
+    if active.contains(&Reason::SilentSos) {
+        Some(Mode::SilentAlert)
+    } else if active.contains(&Reason::Sos) {
         Some(Mode::Alert)
     } else if active.contains(&Reason::Duty) {
         Some(Mode::Duty)
@@ -259,6 +265,10 @@ mod tests {
         assert_eq!(
             service_for(&set(&[Reason::Duty, Reason::Sos, Reason::Countdown])),
             Some(Mode::Alert)
+        );
+        assert_eq!(
+            service_for(&set(&[Reason::Sos, Reason::SilentSos, Reason::Duty])),
+            Some(Mode::SilentAlert)
         );
     }
 

@@ -367,7 +367,13 @@ mod tests {
                     fixed_at_ms: now - 1000 + seq as i64,
                     source: FixSource::Gps,
                 };
-                let body = serde_json::to_vec(&PositionUpdate { alert_id, seq, fix }).unwrap();
+                let body = serde_json::to_vec(&PositionUpdate {
+                    alert_id,
+                    seq,
+                    fix,
+                    refines: false,
+                })
+                .unwrap();
                 row(alert_id, OutboxItemKind::Position, body)
             })
             .collect();

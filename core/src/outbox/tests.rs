@@ -48,7 +48,7 @@ fn raise_at(db: &Db, on: &[&str], clock_ms: i64) -> Uuid {
                 kind: AlertKind::Sos,
                 silent: false,
                 note: None,
-                fix: &f,
+                fix: Some(&f),
                 body: b"{}",
             },
         )?;

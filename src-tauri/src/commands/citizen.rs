@@ -142,7 +142,12 @@ pub async fn raise_sos<R: Runtime>(
     state: State<'_, AppState>,
     req: SosArgs,
 ) -> Result<AlertId> {
-    state.location.set(&app, &state.core, Reason::Sos, true);
+    let reason = if req.silent {
+        Reason::SilentSos
+    } else {
+        Reason::Sos
+    };
+    state.location.set(&app, &state.core, reason, true);
     let result = state
         .core
         .raise_sos(SosRequest {
@@ -157,11 +162,14 @@ pub async fn raise_sos<R: Runtime>(
         .set(&app, &state.core, Reason::Countdown, false);
     if result.is_err() {
         let open = state.core.alerts().is_ok_and(|l| {
-            l.iter()
-                .any(|a| !a.cancel_requested && !a.status.is_some_and(AlertStatus::is_terminal))
+            l.iter().any(|a| {
+                a.silent == req.silent
+                    && !a.cancel_requested
+                    && !a.status.is_some_and(AlertStatus::is_terminal)
+            })
         });
         if !open {
-            state.location.set(&app, &state.core, Reason::Sos, false);
+            state.location.set(&app, &state.core, reason, false);
         }
     }
     Ok(result?)
