@@ -85,6 +85,11 @@ pub enum CoreEvent {
     SmsFallbackNotNeeded {
         alert_id: AlertId,
     },
+    /// The alert's refined position (the first good fix after a tap that
+    /// could not wait for one) is queued: it leaves at once.
+    PositionRefined {
+        alert_id: AlertId,
+    },
     /// Position updates of this alert are no longer queued: it closed, or
     /// tracking reached its end. (Not emitted on shutdown.)
     TrackingStopped {

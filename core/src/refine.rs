@@ -17,8 +17,10 @@ pub(crate) async fn run(shared: Arc<Shared>, alert_id: AlertId, raised: Option<F
     let Some(fix) = wait(&shared, raised.as_ref()).await else {
         return;
     };
-    if let Err(e) = tracking::queue_update(&shared, alert_id, fix, true).await {
-        tracing::warn!(error = %e, "could not queue the refined position");
+    match tracking::queue_update(&shared, alert_id, fix, true).await {
+        Ok(Some(_)) => shared.emit(crate::CoreEvent::PositionRefined { alert_id }),
+        Ok(None) => {}
+        Err(e) => tracing::warn!(error = %e, "could not queue the refined position"),
     }
 }
 

@@ -63,6 +63,10 @@ pub enum CoreEvent {
     SmsFallbackNotNeeded {
         alert_id: String,
     },
+    /// The alert's refined position is queued (it leaves at once).
+    PositionRefined {
+        alert_id: String,
+    },
     /// Position updates of this alert are no longer queued.
     TrackingStopped {
         alert_id: String,
@@ -191,6 +195,9 @@ impl From<auxilio_core::CoreEvent> for CoreEvent {
                 alert_id: id(alert_id),
             },
             C::SmsFallbackNotNeeded { alert_id } => CoreEvent::SmsFallbackNotNeeded {
+                alert_id: id(alert_id),
+            },
+            C::PositionRefined { alert_id } => CoreEvent::PositionRefined {
                 alert_id: id(alert_id),
             },
             C::TrackingStopped { alert_id } => CoreEvent::TrackingStopped {

@@ -182,9 +182,21 @@ async fn raise_on(
         Waited::Received => {
             if let Some(feeding) = late_fix {
                 // The refined position follows the alert: wait until it is
-                // fed and delivered too.
+                // fed, queued and delivered too (events are still read from
+                // before the tap, so none is missed).
                 let _ = feeding.await;
-                core.wait_drained().await?;
+                let refined = async {
+                    while let Ok(e) = events.recv().await {
+                        if matches!(e, CoreEvent::PositionRefined { alert_id } if alert_id == id) {
+                            return;
+                        }
+                    }
+                };
+                let window = Duration::from_millis(args.phone.tuning.fix_deadline_ms)
+                    + Duration::from_secs(1);
+                if tokio::time::timeout(window, refined).await.is_ok() {
+                    core.wait_drained().await?;
+                }
             }
             writeln!(out, "received {id}")?
         }

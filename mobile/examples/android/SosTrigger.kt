@@ -63,6 +63,7 @@ fun CoreEvent.alertId(): String? = when (this) {
     is CoreEvent.SmsFallback -> alertId
     is CoreEvent.SmsFallbackSent -> alertId
     is CoreEvent.SmsFallbackNotNeeded -> alertId
+    is CoreEvent.PositionRefined -> alertId
     is CoreEvent.TrackingStopped -> alertId
     is CoreEvent.Wedged -> alertId
     is CoreEvent.QueueChanged -> null
@@ -82,6 +83,7 @@ fun CoreEvent.label(): String? = when (this) {
     is CoreEvent.SmsFallback -> "Sin conexión: enviando SMS"
     is CoreEvent.SmsFallbackSent -> "SMS enviado"
     is CoreEvent.SmsFallbackNotNeeded -> null
+    is CoreEvent.PositionRefined -> "Ubicación precisada y enviada"
     is CoreEvent.TrackingStopped -> "Ya no se comparte su ubicación"
     is CoreEvent.Wedged -> "La central rechazó la alerta: llame al 105"
     is CoreEvent.QueueChanged -> null

@@ -45,7 +45,7 @@ final class AlertObserver: EventListener {
     func onEvent(event: CoreEvent) {
         switch event {
         case .queued(let id), .sent(let id), .cancelled(let id), .smsFallbackSent(let id),
-             .smsFallbackNotNeeded(let id), .trackingStopped(let id):
+             .smsFallbackNotNeeded(let id), .positionRefined(let id), .trackingStopped(let id):
             if id == alertId { forward(event) }
         case .received(let id, _), .acknowledged(let id, _), .dispatched(let id, _),
              .enRoute(let id, _), .onScene(let id, _), .resolved(let id, _):

@@ -55,7 +55,7 @@ export type CoreEvent =
   | { type: 'cancelled'; alert_id: AlertId }
   | { type: 'sms_fallback'; alert_id: AlertId; to: string; text: string }
   | { type: 'sms_fallback_sent'; alert_id: AlertId }
-  | { type: 'tracking_stopped' | 'sms_fallback_not_needed'; alert_id: AlertId }
+  | { type: 'tracking_stopped' | 'sms_fallback_not_needed' | 'position_refined'; alert_id: AlertId }
   | { type: 'wedged'; alert_id: AlertId; item: string; reason: string }
   | { type: 'queue_changed'; pending: number };
 
@@ -83,6 +83,7 @@ export function applyCoreEvent(p: Progress, e: CoreEvent): Progress {
       return { ...p, wedged: e.reason };
     case 'tracking_stopped':
     case 'sms_fallback_not_needed':
+    case 'position_refined':
       return p;
   }
 }
