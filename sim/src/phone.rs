@@ -139,7 +139,7 @@ async fn raise_on(
         fixed_at_ms: now_ms(),
         source: FixSource::Gps,
     };
-    if let Err(e) = core.feed_fix(fix) {
+    if let Err(e) = core.feed_fix(fix.clone()) {
         // The SOS still goes out with the best position core has.
         tracing::warn!(error = %e, "the given fix was refused");
     }
@@ -182,7 +182,31 @@ async fn raise_on(
         Waited::SmsSent => writeln!(out, "sms-sent {id}")?,
     }
     out.flush()?;
+    if let Some(s) = args.stay_s {
+        stay(core, &fix, Duration::from_secs(s)).await;
+        writeln!(out, "stayed {id}")?;
+        out.flush()?;
+    }
     Ok(id)
+}
+
+/// Keeps the phone up for `how_long`, the person standing still: the same
+/// position with a new time every 2 s, as a phone's GPS reports it.
+async fn stay(core: &Core, fix: &Fix, how_long: Duration) {
+    let report = async {
+        let mut every = tokio::time::interval(Duration::from_secs(2));
+        loop {
+            every.tick().await;
+            let again = Fix {
+                fixed_at_ms: now_ms(),
+                ..fix.clone()
+            };
+            if let Err(e) = core.feed_fix(again) {
+                tracing::warn!(error = %e, "a fix was refused");
+            }
+        }
+    };
+    let _ = tokio::time::timeout(how_long, report).await;
 }
 
 /// `sms`: prints the compact signed SMS text of an alert in `--data`.
