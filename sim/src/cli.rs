@@ -26,7 +26,7 @@ pub struct Cli {
 pub enum Command {
     /// Raise one SOS: prints `queued <id>` once it is durably queued, then
     /// `received <id>` once the server has it (unless --no-wait).
-    Raise(RaiseArgs),
+    Raise(Box<RaiseArgs>),
     /// Deliver whatever is still queued in --data, exit when the queue is empty.
     Deliver(DeliverArgs),
     /// Many phones moving through El Porvenir, raising alerts at a given rate.
@@ -209,6 +209,11 @@ pub struct RaiseArgs {
     /// stays queued; `deliver` sends it later).
     #[arg(long, env = "AUXILIO_SIM_WAIT_TIMEOUT_S")]
     pub wait_timeout_s: Option<u64>,
+    /// After `received`, keep the phone up this many seconds, its position
+    /// reported again every 2 s, so tracking and status polling go on as on
+    /// a phone; then print `stayed <id>` (bench/edge measures their bytes).
+    #[arg(long)]
+    pub stay_s: Option<u64>,
     /// Play the SMS gateway: when the SMS fallback fires, post its text to
     /// this URL (the server's `/api/v1/sms/inbound`); `raise` then ends with
     /// `sms-sent <id>` unless the server received the alert first.

@@ -26,7 +26,7 @@ use cli::{Cli, Command};
 pub async fn run(cli: Cli) -> Result<(), SimError> {
     let stdout = std::io::stdout();
     match cli.command {
-        Command::Raise(args) => phone::raise(args, &mut stdout.lock()).await.map(|_| ()),
+        Command::Raise(args) => phone::raise(*args, &mut stdout.lock()).await.map(|_| ()),
         Command::Deliver(args) => phone::deliver(args, &mut stdout.lock()).await.map(|_| ()),
         Command::Sms(args) => phone::sms(args, &mut stdout.lock()).await,
         Command::Fleet(args) => {
@@ -81,6 +81,8 @@ mod tests {
             "--accuracy",
             "12",
             "--no-wait",
+            "--stay-s",
+            "30",
         ])
         .unwrap();
         let Command::Raise(args) = cli.command else {
@@ -92,6 +94,7 @@ mod tests {
             (Some(-8.07), Some(-79.0), 12.0)
         );
         assert!(args.no_wait);
+        assert_eq!(args.stay_s, Some(30));
     }
 
     #[test]

@@ -204,12 +204,17 @@ async fn raise_on(
         Waited::SmsSent => writeln!(out, "sms-sent {id}")?,
     }
     out.flush()?;
+    if let Some(s) = args.stay_s {
+        stay(core, given, args.accuracy, Duration::from_secs(s)).await;
+        writeln!(out, "stayed {id}")?;
+        out.flush()?;
+    }
     Ok(id)
 }
 
-/// Feeds the fix given on the command line, measured now.
-fn feed(core: &Core, (lat, lon): (f64, f64), accuracy_m: f64) {
-    let fix = Fix {
+/// The fix given on the command line, measured now.
+fn given_fix((lat, lon): (f64, f64), accuracy_m: f64) -> Fix {
+    Fix {
         lat,
         lon,
         accuracy_m,
@@ -218,11 +223,31 @@ fn feed(core: &Core, (lat, lon): (f64, f64), accuracy_m: f64) {
         heading_deg: None,
         fixed_at_ms: now_ms(),
         source: FixSource::Gps,
-    };
-    if let Err(e) = core.feed_fix(fix) {
+    }
+}
+
+/// Feeds the fix given on the command line, measured now.
+fn feed(core: &Core, at: (f64, f64), accuracy_m: f64) {
+    if let Err(e) = core.feed_fix(given_fix(at, accuracy_m)) {
         // The SOS still goes out with the best position core has.
         tracing::warn!(error = %e, "the given fix was refused");
     }
+}
+
+/// Keeps the phone up for `how_long`, the person standing still at `at`
+/// (if a position was given): the same position with a new time every 2 s,
+/// as a phone's GPS reports it.
+async fn stay(core: &Core, at: Option<(f64, f64)>, accuracy_m: f64, how_long: Duration) {
+    let report = async {
+        let mut every = tokio::time::interval(Duration::from_secs(2));
+        loop {
+            every.tick().await;
+            if let Some(at) = at {
+                feed(core, at, accuracy_m);
+            }
+        }
+    };
+    let _ = tokio::time::timeout(how_long, report).await;
 }
 
 /// `sms`: prints the compact signed SMS text of an alert in `--data`.

@@ -11,7 +11,8 @@
 //! server stored is read from its own events table; the central's actions
 //! go through the real HTTP lifecycle ([`Operator`]).
 //!
-//! [`harness`] makes phones (the real `auxilio-core`); [`sim`] finds and
+//! [`SlowLink`] is a delaying, paced proxy that loses answers (an EDGE
+//! radio, for CI). [`harness`] makes phones (the real `auxilio-core`); [`sim`] finds and
 //! drives the `auxilio-sim` binary for the crash tests.
 
 mod error;
@@ -24,6 +25,7 @@ mod operator;
 mod seed;
 mod server;
 pub mod sim;
+mod slow_link;
 mod wire;
 
 pub use error::E2eError;
@@ -32,3 +34,4 @@ pub use journal::Answer;
 pub use ledger::Stored;
 pub use operator::Operator;
 pub use server::{ServerOptions, TestServer, DEFAULT_WAIT, UNIT_CALL_SIGN, UNIT_POSITION};
+pub use slow_link::{ConnBytes, LinkShape, SlowLink};

@@ -19,12 +19,7 @@ pub fn debs(packages: &[&str]) -> Result<(), Error> {
     if missing.is_empty() {
         return Ok(());
     }
-    let is_root = Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false);
-    if !is_root {
+    if !is_root() {
         return Err(Error(format!(
             "missing Debian packages: {} (run: sudo apt-get install -y {})",
             missing.join(" "),
@@ -41,6 +36,15 @@ pub fn debs(packages: &[&str]) -> Result<(), Error> {
         .args(&missing)
         .env("DEBIAN_FRONTEND", "noninteractive");
     run(&mut install)
+}
+
+/// Is this process root (apt-get, network namespaces)?
+pub fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
 }
 
 /// Adds rustup components and targets when rustup is there.

@@ -17,7 +17,8 @@ commands:
           (--fleet-devices/--fleet-rate/--fleet-minutes for the fleet,
           the rest goes to `auxilio-server demo`)
   test    every check CI runs: fmt, clippy, Rust tests, mobile targets, UI, browser
-  bench   the benchmarks behind BENCHMARKS.md
+  bench   the benchmarks behind BENCHMARKS.md (`bench edge`: only the
+          2G/EDGE link one, bench/edge/run.sh, as root)
 ";
 
 fn main() -> ExitCode {
@@ -25,7 +26,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("demo") => demo::demo(&args[1..]),
         Some("test") => steps::test(),
-        Some("bench") => steps::bench(),
+        Some("bench") => steps::bench(&args[1..]),
         _ => {
             eprint!("{USAGE}");
             return ExitCode::from(2);

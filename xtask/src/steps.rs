@@ -197,7 +197,37 @@ fn summary(times: &[(&str, Duration)]) {
     }
 }
 
-pub fn bench() -> Result<(), Error> {
+/// What bench/edge/run.sh needs besides the builds: namespaces, tc and
+/// nftables, and curl, jq and Python for its phone-side tools.
+pub const EDGE_DEBS: &[&str] = &["iproute2", "nftables", "curl", "jq", "python3"];
+
+/// `cargo xtask bench`: every cargo bench, then the bad-network one;
+/// `cargo xtask bench edge`: only the bad-network one.
+pub fn bench(args: &[String]) -> Result<(), Error> {
+    let only_edge = match args.first().map(String::as_str) {
+        None => false,
+        Some("edge") => true,
+        Some(other) => return Err(Error(format!("unknown benchmark `{other}` (edge)"))),
+    };
+    if !only_edge {
+        install::debs(DEMO_DEBS)?;
+        run(cargo().args(["bench", "--workspace"]))?;
+    }
+    edge_bench()
+}
+
+/// bench/edge/run.sh: the release simulator against the release server over
+/// a 2G/EDGE-like link between two network namespaces. Namespaces need root;
+/// without it the bench is skipped (CI runs tests/tests/test_slow_link.rs,
+/// the same SOS through a slow userspace proxy, in `cargo xtask test`).
+fn edge_bench() -> Result<(), Error> {
+    if !install::is_root() {
+        eprintln!("xtask: skipping bench/edge/run.sh: network namespaces need root");
+        return Ok(());
+    }
     install::debs(DEMO_DEBS)?;
-    run(cargo().args(["bench", "--workspace"]))
+    install::debs(EDGE_DEBS)?;
+    let packages = ["-p", "auxilio-server", "-p", "auxilio-sim"];
+    run(cargo().args(["build", "--release"]).args(packages))?;
+    run(&mut script("bench/edge/run.sh"))
 }
