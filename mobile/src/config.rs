@@ -18,7 +18,7 @@ pub struct CoreConfig {
     pub extra_endpoints: Vec<String>,
     /// Sent with every alert, e.g. `"auxilio-android/1.4.0"`.
     pub app_version: String,
-    /// `raise_sos` waits at most this long for a good fresh fix.
+    /// The refinement window after the tap (`raise_sos` itself never waits).
     pub fix_deadline_ms: u64,
     /// A fix at least this accurate (metres) ends the wait at once.
     pub good_accuracy_m: f64,
