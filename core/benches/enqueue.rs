@@ -46,45 +46,45 @@ fn fresh_fix() -> Fix {
 
 /// What the phone knows at the tap.
 #[derive(Clone, Copy, Debug)]
-enum Known {
+enum AtTap {
     FreshFix,
     LastKnown,
     RegisteredPlace,
     Nothing,
 }
 
-impl Known {
-    const ALL: [Known; 4] = [
-        Known::FreshFix,
-        Known::LastKnown,
-        Known::RegisteredPlace,
-        Known::Nothing,
+impl AtTap {
+    const ALL: [AtTap; 4] = [
+        AtTap::FreshFix,
+        AtTap::LastKnown,
+        AtTap::RegisteredPlace,
+        AtTap::Nothing,
     ];
 
     fn label(self) -> &'static str {
         match self {
-            Known::FreshFix => "fresh fix",
-            Known::LastKnown => "last known fix",
-            Known::RegisteredPlace => "registered place",
-            Known::Nothing => "no position",
+            AtTap::FreshFix => "fresh fix",
+            AtTap::LastKnown => "last known fix",
+            AtTap::RegisteredPlace => "registered place",
+            AtTap::Nothing => "no position",
         }
     }
 
     /// Feeds what this case knows (again every 100 SOS for the fresh fix).
     fn feed(self, core: &Core) {
         let fix = match self {
-            Known::FreshFix => fresh_fix(),
-            Known::LastKnown => Fix {
+            AtTap::FreshFix => fresh_fix(),
+            AtTap::LastKnown => Fix {
                 fixed_at_ms: auxilio_core::protocol::now_ms() - 10 * 60_000,
                 ..fresh_fix()
             },
-            Known::RegisteredPlace | Known::Nothing => return,
+            AtTap::RegisteredPlace | AtTap::Nothing => return,
         };
         core.feed_fix(fix).expect("fix");
     }
 
     fn place(self) -> Option<Place> {
-        matches!(self, Known::RegisteredPlace).then(|| Place {
+        matches!(self, AtTap::RegisteredPlace).then(|| Place {
             name: "Mercado La Hermelinda".into(),
             lat: -8.0801,
             lon: -79.0202,
@@ -121,14 +121,14 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
-fn percentiles(rt: &tokio::runtime::Runtime, known: Known) {
+fn percentiles(rt: &tokio::runtime::Runtime, at_tap: AtTap) {
     let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("temp dir");
     rt.block_on(async {
-        let core = open(dir.path(), known.place()).await;
+        let core = open(dir.path(), at_tap.place()).await;
         let mut samples = Vec::with_capacity(SAMPLES);
         for i in 0..WARMUP + SAMPLES {
             if i % 100 == 0 {
-                known.feed(&core);
+                at_tap.feed(&core);
             }
             let start = Instant::now();
             core.raise_sos(request()).await.expect("raise_sos");
@@ -140,19 +140,19 @@ fn percentiles(rt: &tokio::runtime::Runtime, known: Known) {
         assert_eq!(core.pending().expect("pending").len(), WARMUP + SAMPLES);
         let newest = core.alerts().expect("alerts").remove(0);
         let carried = newest.fix.map(|f| f.source);
-        let expected = match known {
-            Known::FreshFix => Some(FixSource::Gps),
-            Known::LastKnown => Some(FixSource::LastKnown),
-            Known::RegisteredPlace => Some(FixSource::RegisteredPlace),
-            Known::Nothing => None,
+        let expected = match at_tap {
+            AtTap::FreshFix => Some(FixSource::Gps),
+            AtTap::LastKnown => Some(FixSource::LastKnown),
+            AtTap::RegisteredPlace => Some(FixSource::RegisteredPlace),
+            AtTap::Nothing => None,
         };
-        assert_eq!(carried, expected, "{}", known.label());
+        assert_eq!(carried, expected, "{}", at_tap.label());
         core.shutdown().await;
         samples.sort();
         let ms = |d: Duration| d.as_secs_f64() * 1e3;
         println!(
             "raise_sos durable enqueue, {}, {SAMPLES} samples: p50 {:.3} ms  p90 {:.3} ms  p99 {:.3} ms  max {:.3} ms",
-            known.label(),
+            at_tap.label(),
             ms(percentile(&samples, 50.0)),
             ms(percentile(&samples, 90.0)),
             ms(percentile(&samples, 99.0)),
@@ -207,8 +207,8 @@ fn main() {
         .build()
         .expect("tokio runtime");
     disk_probe();
-    for known in Known::ALL {
-        percentiles(&rt, known);
+    for at_tap in AtTap::ALL {
+        percentiles(&rt, at_tap);
     }
     if !std::env::args().any(|a| a == "--percentiles-only") {
         criterion_part(&rt);

@@ -476,7 +476,10 @@ mod refining {
     #[test]
     fn a_good_fix_is_sent_at_once_and_a_poor_one_waits_for_the_window() {
         let poor = live(1_000, 120.0);
-        assert_eq!(decide(&[poor.clone()], None, 1_000, false), Choice::Wait);
+        assert_eq!(
+            decide(std::slice::from_ref(&poor), None, 1_000, false),
+            Choice::Wait
+        );
         let good = live(3_000, 9.0);
         assert_eq!(
             decide(&[poor.clone(), good.clone()], None, 3_000, false),
@@ -484,7 +487,7 @@ mod refining {
         );
         // At the end of the window the best fresh one goes, even if poor.
         assert_eq!(
-            decide(&[poor.clone()], None, DEADLINE_MS, true),
+            decide(std::slice::from_ref(&poor), None, DEADLINE_MS, true),
             Choice::Use(poor.fix.clone())
         );
     }
@@ -501,13 +504,23 @@ mod refining {
         let raised_poor = live(0, 80.0).fix;
         let worse = live(2_000, 150.0);
         assert_eq!(
-            decide(&[worse.clone()], Some(&raised_poor), DEADLINE_MS, true),
+            decide(
+                std::slice::from_ref(&worse),
+                Some(&raised_poor),
+                DEADLINE_MS,
+                true
+            ),
             Choice::Nothing,
             "150 m does not refine 80 m"
         );
         let better = live(2_000, 40.0);
         assert_eq!(
-            decide(&[better.clone()], Some(&raised_poor), 2_000, false),
+            decide(
+                std::slice::from_ref(&better),
+                Some(&raised_poor),
+                2_000,
+                false
+            ),
             Choice::Use(better.fix.clone())
         );
         let raised_good = live(0, 9.0).fix;
@@ -520,12 +533,22 @@ mod refining {
         let mut last_known = live(0, 5.0).fix;
         last_known.source = FixSource::LastKnown;
         assert_eq!(
-            decide(&[worse.clone()], Some(&last_known), DEADLINE_MS, true),
+            decide(
+                std::slice::from_ref(&worse),
+                Some(&last_known),
+                DEADLINE_MS,
+                true
+            ),
             Choice::Use(worse.fix.clone())
         );
         let place = place_fix(&place(), T0);
         assert_eq!(
-            decide(&[worse.clone()], Some(&place), DEADLINE_MS, true),
+            decide(
+                std::slice::from_ref(&worse),
+                Some(&place),
+                DEADLINE_MS,
+                true
+            ),
             Choice::Use(worse.fix)
         );
     }
@@ -536,7 +559,13 @@ mod refining {
         let p = at_tap(&[], None, Some(&place()), (0, T0), &POLICY);
         assert_eq!(p.map(|f| f.source), Some(FixSource::RegisteredPlace));
         let poor = live(0, 300.0);
-        let now = at_tap(&[poor.clone()], None, None, (10, T0 + 10), &POLICY);
+        let now = at_tap(
+            std::slice::from_ref(&poor),
+            None,
+            None,
+            (10, T0 + 10),
+            &POLICY,
+        );
         assert_eq!(now, Some(poor.fix), "the best fresh one, without waiting");
     }
 }

@@ -34,7 +34,7 @@ fn main() {
         device_id: device,
         kind: AlertKind::Asalto,
         created_at_ms: now,
-        fix: Fix {
+        fix: Some(Fix {
             lat: -8.0712,
             lon: -79.0034,
             accuracy_m: 15.0,
@@ -43,7 +43,7 @@ fn main() {
             heading_deg: None,
             fixed_at_ms: now - 500,
             source: FixSource::Gps,
-        },
+        }),
         reporter: Reporter {
             display_name: "Conductor de prueba".into(),
             phone: "+51 900 000 000".into(),

@@ -78,7 +78,7 @@ async fn test_killed_in_the_first_second_with_no_fix_then_delivered_by_a_new_pro
     );
 
     rx.restart().await.unwrap();
-    let mut next = SimChild::spawn(&[
+    let next = SimChild::spawn(&[
         "deliver",
         "--server",
         &url,
