@@ -145,7 +145,7 @@ fn test_unknown_alerts_and_bad_arguments_are_tagged_errors() {
 }
 
 #[test]
-fn test_no_zero_position_or_zero_accuracy_becomes_an_alert() {
+fn test_no_zero_position_is_ever_sent_and_an_sos_without_one_still_goes() {
     let server = server();
     let t = app(&server.url);
     t.enroll(&server);
@@ -170,28 +170,21 @@ fn test_no_zero_position_or_zero_accuracy_becomes_an_alert() {
         t.error_kind("unit_report", json!({ "lat": 0.0, "lon": 0.0 })),
         "invalid"
     );
-    // So there is no position at all, and no alert is made.
-    assert_eq!(
-        t.error_kind(
+    // So there is no position at all: the SOS is sent all the same, without
+    // one, never with a made-up (0, 0) (and silently: no keepalive notice
+    // that says "alerta").
+    let id = id_of(
+        &t.invoke(
             "raise_sos",
-            json!({ "req": { "kind": "sos", "silent": true } })
-        ),
-        "no_position"
+            json!({ "req": { "kind": "sos", "silent": true } }),
+        )
+        .unwrap(),
     );
-    assert_eq!(t.invoke("open_alerts", json!({})).unwrap(), json!([]));
-    assert_eq!(t.invoke("pending_count", json!({})).unwrap(), json!(0));
-    let on_server = tauri::async_runtime::block_on(server.state.read(|s| {
-        s.alerts(&auxilio_server::store::AlertQuery {
-            from_ms: None,
-            to_ms: None,
-            kind: None,
-            open_only: false,
-            unit_id: None,
-            limit: 10,
-        })
-    }))
-    .unwrap();
-    assert!(on_server.alerts.is_empty(), "the server got no alert");
+    assert_eq!(common::keepalive(&t), Some(Mode::SilentAlert));
+    t.wait_event(EVENT_CORE, |e| e["type"] == "received", WAIT);
+    let stored = server_alert(&server, id).expect("the server has the alert");
+    assert_eq!(stored.alert.fix, None, "no position, and no (0, 0)");
+    assert!(stored.alert.silent);
 }
 
 #[test]
