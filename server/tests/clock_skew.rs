@@ -25,7 +25,7 @@ type Spoil = fn(&mut Alert);
 fn alert_on_clock(phone: &Phone, clock_ms: i64, fixed_at_ms: i64) -> Alert {
     let mut alert = phone.alert();
     alert.created_at_ms = clock_ms;
-    alert.fix.fixed_at_ms = fixed_at_ms;
+    alert.fix.as_mut().unwrap().fixed_at_ms = fixed_at_ms;
     alert
 }
 
@@ -176,11 +176,16 @@ async fn test_garbage_from_a_wrong_clock_is_still_400_and_not_stored() {
     let cases: [(&str, Spoil); 5] = [
         ("a negative time", |a| a.created_at_ms = -1),
         ("a time after the year 9999", |a| {
-            a.fix.fixed_at_ms = 253_402_300_800_000
+            a.fix.as_mut().unwrap().fixed_at_ms = 253_402_300_800_000
         }),
-        ("(0, 0)", |a| (a.fix.lat, a.fix.lon) = (0.0, 0.0)),
-        ("accuracy 0", |a| a.fix.accuracy_m = 0.0),
-        ("latitude out of range", |a| a.fix.lat = 91.0),
+        ("(0, 0)", |a| {
+            let f = a.fix.as_mut().unwrap();
+            (f.lat, f.lon) = (0.0, 0.0)
+        }),
+        ("accuracy 0", |a| a.fix.as_mut().unwrap().accuracy_m = 0.0),
+        ("latitude out of range", |a| {
+            a.fix.as_mut().unwrap().lat = 91.0
+        }),
     ];
     for (what, change) in cases {
         let mut alert = base();
@@ -190,7 +195,7 @@ async fn test_garbage_from_a_wrong_clock_is_still_400_and_not_stored() {
         resp.assert_error(StatusCode::BAD_REQUEST, "invalid");
     }
     let mut v = serde_json::to_value(base()).unwrap();
-    v["v"] = 2.into();
+    v["v"] = 3.into();
     send(serde_json::to_vec(&v).unwrap())
         .await
         .assert_error(StatusCode::BAD_REQUEST, "unsupported_version");

@@ -138,7 +138,7 @@ async fn test_bad_alerts_are_refused_and_nothing_is_stored() {
         .assert_error(StatusCode::BAD_REQUEST, "malformed");
 
     let mut v = serde_json::to_value(phone.alert()).unwrap();
-    v["v"] = 2.into();
+    v["v"] = 3.into();
     send(serde_json::to_vec(&v).unwrap())
         .await
         .assert_error(StatusCode::BAD_REQUEST, "unsupported_version");
@@ -149,7 +149,7 @@ async fn test_bad_alerts_are_refused_and_nothing_is_stored() {
         .assert_error(StatusCode::BAD_REQUEST, "invalid");
 
     let mut bad_accuracy = phone.alert();
-    bad_accuracy.fix.accuracy_m = 0.0;
+    bad_accuracy.fix.as_mut().unwrap().accuracy_m = 0.0;
     send(serde_json::to_vec(&bad_accuracy).unwrap())
         .await
         .assert_error(StatusCode::BAD_REQUEST, "invalid");
@@ -298,13 +298,14 @@ async fn test_positions_are_deduplicated_on_alert_and_seq() {
         .send(phone.signed_json("POST", PATH_ALERTS, &alert))
         .await;
     let update = |seq: u32, lat: f64| {
-        let mut fix = alert.fix.clone();
+        let mut fix = alert.fix.clone().unwrap();
         fix.lat = lat;
         fix.fixed_at_ms = now_ms() - 100 + i64::from(seq);
         PositionUpdate {
             alert_id: alert.id,
             seq,
             fix,
+            refines: false,
         }
     };
     let batch = PositionBatch {
@@ -332,7 +333,8 @@ async fn test_positions_are_deduplicated_on_alert_and_seq() {
     let last = auxilio_server::store::Store::alert_summary(summary, alert.id)
         .unwrap()
         .unwrap()
-        .last;
+        .last
+        .unwrap();
     assert_eq!(last.lat, -8.073);
 
     let mut stray = batch.clone();

@@ -205,7 +205,9 @@ async fn test_a_json_sms_is_stored_once_pinned_and_marked_sms() {
     let pinned = summary(&server, alert.id).await;
     assert_eq!(pinned["received_via"], "sms");
     assert_eq!(pinned["kind"], "asalto");
-    assert!((pinned["fix"]["lat"].as_f64().unwrap() - alert.fix.lat).abs() < 1e-5);
+    assert!(
+        (pinned["fix"]["lat"].as_f64().unwrap() - alert.fix.as_ref().unwrap().lat).abs() < 1e-5
+    );
     // The reporter is the enrollment profile (the SMS carries no one's name).
     assert_eq!(pinned["reporter"]["display_name"], "Rosa Quispe");
     assert_eq!(pinned["reporter"]["phone"], "+51 944 123 456");
@@ -253,8 +255,11 @@ async fn test_the_http_copy_after_the_sms_completes_the_same_alert() {
     assert_eq!(full["received_via"], "sms");
     assert_eq!(full["note"], "dos sujetos en moto");
     assert_eq!(full["battery_pct"], 41);
-    assert_eq!(full["fix"]["lat"], alert.fix.lat);
-    assert_eq!(full["fix"]["fixed_at_ms"], alert.fix.fixed_at_ms);
+    assert_eq!(full["fix"]["lat"], alert.fix.as_ref().unwrap().lat);
+    assert_eq!(
+        full["fix"]["fixed_at_ms"],
+        alert.fix.as_ref().unwrap().fixed_at_ms
+    );
     assert_eq!(full["created_at_ms"], alert.created_at_ms);
     assert_eq!(count(&server, "alerts WHERE awaiting_http = 0"), 1);
     // The raw column now holds the exact signed HTTP body.
@@ -287,4 +292,88 @@ async fn test_the_sms_after_the_http_copy_is_existing() {
     assert_eq!(resp.json["stored"], "existing");
     assert_eq!(count(&server, "events WHERE kind = 'alert'"), 1);
     assert_eq!(summary(&server, alert.id).await["received_via"], "http");
+}
+
+/// Protocol v2: an SOS raised with no position goes by SMS too (its
+/// position bytes all zero); it is stored and pinned without a fix, and its
+/// HTTP copy completes it (200, never 409).
+#[tokio::test]
+async fn test_an_sms_with_no_position_is_stored_and_its_http_copy_completes_it() {
+    let server = server();
+    let phone = server.phone().await;
+    let mut alert = phone.alert();
+    alert.fix = None;
+    alert.note = Some("no sé dónde estoy".into());
+    let resp = server
+        .send(json_post(Some(SECRET), &sms_text(&alert, &phone.key)))
+        .await;
+    assert_eq!(resp.status, StatusCode::OK, "{:?}", resp.json);
+    assert_eq!(resp.json["stored"], "new");
+    let pinned = summary(&server, alert.id).await;
+    assert_eq!(pinned["received_via"], "sms");
+    assert!(pinned.get("fix").is_none() && pinned.get("last").is_none());
+    assert_eq!(
+        count(&server, "alerts WHERE lat IS NULL AND awaiting_http = 1"),
+        1
+    );
+
+    let http = server
+        .send(phone.signed_json("POST", PATH_ALERTS, &alert))
+        .await;
+    assert_eq!(http.status, StatusCode::OK, "{:?}", http.json);
+    let full = summary(&server, alert.id).await;
+    assert_eq!(full["note"], "no sé dónde estoy");
+    assert!(full.get("fix").is_none());
+    assert_eq!(count(&server, "alerts WHERE awaiting_http = 0"), 1);
+    assert_eq!(count(&server, "events WHERE kind = 'alert'"), 1);
+
+    // Completed: now another body with that id is a conflict, like any alert.
+    let mut other = alert.clone();
+    other.note = Some("otra".into());
+    server
+        .send(phone.signed_json("POST", PATH_ALERTS, &other))
+        .await
+        .assert_error(StatusCode::CONFLICT, "conflict");
+    assert_eq!(
+        summary(&server, alert.id).await["note"],
+        "no sé dónde estoy"
+    );
+}
+
+/// A position update that reached the server between the SMS and the HTTP
+/// copy stays the newest position: the phone's sequence comes after the
+/// raised fix, whatever the clocks say.
+#[tokio::test]
+async fn test_the_http_copy_does_not_move_the_newest_position_back() {
+    use auxilio_protocol::{PositionBatch, PositionUpdate, PROTOCOL_VERSION};
+    let server = server();
+    let phone = server.phone().await;
+    let alert = phone.alert();
+    server
+        .send(json_post(Some(SECRET), &sms_text(&alert, &phone.key)))
+        .await;
+    let mut fix = alert.fix.clone().unwrap();
+    fix.lat = -8.0801;
+    fix.fixed_at_ms -= 60_000;
+    let batch = PositionBatch {
+        v: PROTOCOL_VERSION,
+        device_id: phone.id,
+        updates: vec![PositionUpdate {
+            alert_id: alert.id,
+            seq: 1,
+            fix,
+            refines: false,
+        }],
+    };
+    let resp = server
+        .send(phone.signed_json("POST", auxilio_protocol::wire::PATH_POSITIONS, &batch))
+        .await;
+    assert_eq!(resp.status, StatusCode::OK, "{:?}", resp.json);
+    let http = server
+        .send(phone.signed_json("POST", PATH_ALERTS, &alert))
+        .await;
+    assert_eq!(http.status, StatusCode::OK, "{:?}", http.json);
+    let full = summary(&server, alert.id).await;
+    assert_eq!(full["fix"]["lat"], -8.0712);
+    assert_eq!(full["last"]["lat"], -8.0801);
 }

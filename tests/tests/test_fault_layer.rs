@@ -59,7 +59,7 @@ impl Phone {
             device_id: self.device_id,
             kind: AlertKind::Asalto,
             created_at_ms: now,
-            fix: Fix {
+            fix: Some(Fix {
                 lat: -8.07,
                 lon: -79.0,
                 accuracy_m: 12.0,
@@ -68,7 +68,7 @@ impl Phone {
                 heading_deg: None,
                 fixed_at_ms: now,
                 source: FixSource::Gps,
-            },
+            }),
             reporter: Reporter {
                 display_name: "Rosa Demo Quispe".into(),
                 phone: "+51 900 000 001".into(),
@@ -186,7 +186,7 @@ async fn test_a_replayed_alert_is_stored_once_by_the_servers_own_dedupe() {
     assert_eq!(rx.committed_alerts(), [alert.id]);
     let stored = rx.alert(alert.id).unwrap();
     assert_eq!(stored.kind, AlertKind::Asalto);
-    assert_eq!(stored.fix.accuracy_m, 12.0);
+    assert_eq!(stored.fix.map(|f| f.accuracy_m), Some(12.0));
 }
 
 #[tokio::test]
@@ -200,7 +200,8 @@ async fn test_positions_before_their_alert_are_a_visible_violation() {
         updates: vec![PositionUpdate {
             alert_id: alert.id,
             seq: 0,
-            fix: alert.fix.clone(),
+            fix: alert.fix.clone().unwrap(),
+            refines: false,
         }],
     };
     let resp = phone.post(PATH_POSITIONS, &batch).await.unwrap();

@@ -23,7 +23,7 @@ pub fn alert(device: Uuid, i: usize) -> Alert {
         device_id: device,
         kind: AlertKind::ALL[i % AlertKind::ALL.len()],
         created_at_ms: now,
-        fix: Fix {
+        fix: Some(Fix {
             lat: -8.07 - (i % 100) as f64 * 1e-4,
             lon: -79.0 + (i % 37) as f64 * 1e-4,
             accuracy_m: 15.0,
@@ -32,7 +32,7 @@ pub fn alert(device: Uuid, i: usize) -> Alert {
             heading_deg: None,
             fixed_at_ms: now - 500,
             source: FixSource::Gps,
-        },
+        }),
         reporter: Reporter {
             display_name: "Conductor de prueba".into(),
             phone: "+51 900 000 000".into(),

@@ -67,15 +67,17 @@ pub async fn enroll(
     }
 }
 
-/// `POST /api/v1/alerts`: 201 the first time, 200 for the same id again.
+/// `POST /api/v1/alerts`: 201 the first time, 200 for the same id and bytes
+/// again (or the HTTP copy completing an alert stored from its SMS), 409 for
+/// the same id with another body.
 #[utoipa::path(post, path = wire::PATH_ALERTS, tag = "device", params(SignedHeaders),
     request_body = Alert, security(()),
     responses((status = 201, description = "newly stored", body = AlertView),
-        (status = 200, description = "already stored (same id)", body = AlertView),
+        (status = 200, description = "already stored (same id, same bytes), or the HTTP copy completed an alert stored from its SMS", body = AlertView),
         (status = 400, description = "malformed or invalid", body = ApiError),
         (status = 401, description = "missing or bad signature", body = ApiError),
         (status = 403, description = "unknown or revoked device", body = ApiError),
-        (status = 409, description = "the alert id belongs to another device", body = ApiError),
+        (status = 409, description = "the alert id belongs to another device, or is stored with another body", body = ApiError),
         (status = 413, body = ApiError), (status = 429, body = ApiError)))]
 pub async fn post_alert(
     State(state): State<AppState>,

@@ -256,7 +256,8 @@ pub struct NearestParams {
     limit: Option<usize>,
 }
 
-/// `GET /api/v1/alerts/{id}/nearest-units`: available units nearest to the alert's newest position.
+/// `GET /api/v1/alerts/{id}/nearest-units`: available units nearest to the alert's newest
+/// position; empty while the alert has none.
 #[utoipa::path(get, path = wire::PATH_ALERT_NEAREST_UNITS, tag = "responder",
     params(("id" = uuid::Uuid, Path, description = "alert id"), NearestParams),
     responses((status = 200, body = [NearestUnit]), (status = 400, description = "bad query parameters", body = ApiError), (status = 401, description = "not logged in, or the session expired", body = ApiError),
@@ -273,9 +274,9 @@ pub async fn nearest(
         .await?;
     let alert = alert.ok_or_else(|| AppError::not_found("unknown alert"))?;
     let limit = p.limit.unwrap_or(3).clamp(1, 20);
-    Ok(Json(nearest_units(
-        units,
-        (alert.last.lat, alert.last.lon),
-        limit,
-    )))
+    // No position known yet ("ubicación desconocida"): no unit is nearest.
+    Ok(Json(match alert.last {
+        Some(last) => nearest_units(units, (last.lat, last.lon), limit),
+        None => Vec::new(),
+    }))
 }

@@ -309,7 +309,7 @@ impl Phone {
             device_id: self.id,
             kind: AlertKind::Asalto,
             created_at_ms: now - 500,
-            fix: Fix {
+            fix: Some(Fix {
                 lat,
                 lon,
                 accuracy_m: 12.0,
@@ -318,7 +318,7 @@ impl Phone {
                 heading_deg: None,
                 fixed_at_ms: now - 1000,
                 source: FixSource::Gps,
-            },
+            }),
             reporter: Reporter {
                 display_name: "Rosa Quispe".into(),
                 phone: "+51 944 123 456".into(),

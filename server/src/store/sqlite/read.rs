@@ -132,20 +132,25 @@ pub(super) fn alert_detail(
     };
     let track = {
         let mut stmt = tx.prepare_cached(
-            "SELECT seq, fix_json FROM positions WHERE alert_id = ?1 ORDER BY seq",
+            "SELECT seq, fix_json, refines FROM positions WHERE alert_id = ?1 ORDER BY seq",
         )?;
         let rows = stmt.query_map(params![id.to_string()], |r| {
-            Ok((r.get::<_, u32>(0)?, r.get::<_, String>(1)?))
+            Ok((
+                r.get::<_, u32>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, bool>(2)?,
+            ))
         })?;
         let mut track = Vec::new();
         for row in rows {
-            let (seq, fix) = row?;
+            let (seq, fix, refines) = row?;
             let fix = serde_json::from_str(&fix)
                 .map_err(|_| StoreError::Corrupt("a stored position is not valid JSON"))?;
             track.push(PositionEvent {
                 alert_id: id,
                 seq,
                 fix,
+                refines,
             });
         }
         track

@@ -1,6 +1,8 @@
 //! Row mapping shared by reads and writes: alerts to summaries and views.
 
-use auxilio_protocol::{AlertId, AlertKind, AlertStatus, AlertView, Fix, Outcome, Reporter};
+use auxilio_protocol::{
+    AlertId, AlertKind, AlertStatus, AlertView, Fix, FixSource, Outcome, Reporter,
+};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::distance::haversine_m;
@@ -24,6 +26,19 @@ fn json_col<T: serde::de::DeserializeOwned>(row: &Row<'_>, idx: usize) -> rusqli
     serde_json::from_str(&text).map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
     })
+}
+
+fn opt_json_col<T: serde::de::DeserializeOwned>(
+    row: &Row<'_>,
+    idx: usize,
+) -> rusqlite::Result<Option<T>> {
+    let text: Option<String> = row.get(idx)?;
+    text.map(|text| {
+        serde_json::from_str(&text).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
+        })
+    })
+    .transpose()
 }
 
 fn parse_col<T>(row: &Row<'_>, idx: usize, parse: fn(&str) -> Option<T>) -> rusqlite::Result<T> {
@@ -58,14 +73,30 @@ pub(super) const SUMMARY_SELECT: &str =
     "SELECT a.id, a.device_id, a.kind, a.status, a.outcome, a.silent,
        a.created_at_ms, a.received_at_ms, a.updated_at_ms, a.fix_json,
        a.last_lat, a.last_lon, a.last_accuracy_m, a.last_fixed_at_ms,
-       a.reporter_json, o.name, a.note, a.battery_pct, a.unit_id, u.call_sign, a.received_via
+       a.reporter_json, o.name, a.note, a.battery_pct, a.unit_id, u.call_sign, a.received_via,
+       a.last_fix_source
   FROM alerts a
   LEFT JOIN devices d ON d.id = a.device_id
   LEFT JOIN organizations o ON o.id = d.organization_id
   LEFT JOIN units u ON u.id = a.unit_id";
 
+/// The newest known position from its columns (`lat` at `first`, then lon,
+/// accuracy, time; the source at `source`), `None` while none is known.
+fn last_fix(row: &Row<'_>, first: usize, source: usize) -> rusqlite::Result<Option<LastFix>> {
+    let Some(lat) = row.get::<_, Option<f64>>(first)? else {
+        return Ok(None);
+    };
+    Ok(Some(LastFix {
+        lat,
+        lon: row.get(first + 1)?,
+        accuracy_m: row.get(first + 2)?,
+        fixed_at_ms: row.get(first + 3)?,
+        source: parse_col(row, source, FixSource::parse)?,
+    }))
+}
+
 pub(super) fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<AlertSummary> {
-    let fix: Fix = json_col(row, 9)?;
+    let fix: Option<Fix> = opt_json_col(row, 9)?;
     let reporter: Reporter = json_col(row, 14)?;
     let battery: Option<i64> = row.get(17)?;
     let created_at_ms: i64 = row.get(6)?;
@@ -82,12 +113,7 @@ pub(super) fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<AlertSummary> 
         clock_suspect: clock_suspect(created_at_ms, received_at_ms),
         updated_at_ms: row.get(8)?,
         fix,
-        last: LastFix {
-            lat: row.get(10)?,
-            lon: row.get(11)?,
-            accuracy_m: row.get(12)?,
-            fixed_at_ms: row.get(13)?,
-        },
+        last: last_fix(row, 10, 21)?,
         reporter,
         organization: row.get(15)?,
         note: row.get(16)?,
@@ -110,7 +136,7 @@ pub(super) fn alert_summary(
 }
 
 /// What the reporter's phone is shown, with the assigned unit's distance to
-/// the newest known position.
+/// the newest known position (none while no position is known).
 pub(super) fn alert_view(conn: &Connection, id: AlertId) -> Result<Option<AlertView>, StoreError> {
     let row = conn
         .prepare_cached(
@@ -120,11 +146,18 @@ pub(super) fn alert_view(conn: &Connection, id: AlertId) -> Result<Option<AlertV
               WHERE a.id = ?1",
         )?
         .query_row(params![id.to_string()], |row| {
-            let unit_pos = match (row.get::<_, Option<f64>>(7)?, row.get::<_, Option<f64>>(8)?) {
-                (Some(lat), Some(lon)) => Some((lat, lon)),
-                _ => None,
+            let point = |lat: usize, lon: usize| -> rusqlite::Result<Option<(f64, f64)>> {
+                Ok(
+                    match (
+                        row.get::<_, Option<f64>>(lat)?,
+                        row.get::<_, Option<f64>>(lon)?,
+                    ) {
+                        (Some(lat), Some(lon)) => Some((lat, lon)),
+                        _ => None,
+                    },
+                )
             };
-            let last: (f64, f64) = (row.get(4)?, row.get(5)?);
+            let (unit_pos, last) = (point(7, 8)?, point(4, 5)?);
             Ok(AlertView {
                 id,
                 status: parse_col(row, 0, AlertStatus::parse)?,
@@ -133,7 +166,8 @@ pub(super) fn alert_view(conn: &Connection, id: AlertId) -> Result<Option<AlertV
                 updated_at_ms: row.get(3)?,
                 unit_name: row.get(6)?,
                 unit_distance_m: unit_pos
-                    .map(|p| haversine_m(p, last).round())
+                    .zip(last)
+                    .map(|(p, last)| haversine_m(p, last).round())
                     .filter(|d| d.is_finite()),
             })
         })

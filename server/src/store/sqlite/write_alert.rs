@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use auxilio_protocol::{
-    Alert, AlertId, AlertStatus, AlertView, BatchReceipt, Cancel, DeviceId, PositionBatch,
+    Alert, AlertId, AlertStatus, AlertView, BatchReceipt, Cancel, DeviceId, Fix, PositionBatch,
 };
 use rusqlite::{params, OptionalExtension};
 
@@ -41,26 +41,40 @@ pub(super) fn ingest_alert(
         return Err(DomainError::DeviceMismatch.into());
     }
     let device = device_id.to_string();
-    if let Some(existing) = owner(ctx, alert.id)? {
+    let stored: Option<(String, bool, bool)> = ctx
+        .conn
+        .prepare_cached("SELECT device_id, awaiting_http, raw = ?2 FROM alerts WHERE id = ?1")?
+        .query_row(params![alert.id.to_string(), raw], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .optional()?;
+    if let Some((existing, awaiting_http, same_body)) = stored {
         if existing != device {
             return Err(DomainError::Conflict("this alert id belongs to another device").into());
         }
-        if super::write_sms::awaiting_http(ctx, alert.id)? {
+        // Stored from its SMS: the raw bytes are the SMS, not this body.
+        if awaiting_http {
             return super::write_sms::complete(ctx, alert, raw);
+        }
+        if !same_body {
+            // PROTOCOL.md: the same id with another body is a conflict;
+            // the stored alert stays as it was.
+            return Err(DomainError::Conflict("this alert id is stored with another body").into());
         }
         return Ok(Applied::Alert {
             view: view(ctx.conn, alert.id)?,
             created: false,
         });
     }
-    let fix = &alert.fix;
+    let fix = alert.fix.as_ref();
     ctx.conn
         .prepare_cached(
             "INSERT INTO alerts (id, device_id, raw, kind, silent, created_at_ms, received_at_ms, updated_at_ms,
                 status, lat, lon, accuracy_m, fix_source, fixed_at_ms, fix_json,
-                last_lat, last_lon, last_accuracy_m, last_fixed_at_ms, reporter_json, note, battery_pct)
+                last_lat, last_lon, last_accuracy_m, last_fixed_at_ms, last_fix_source,
+                reporter_json, note, battery_pct)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, 'new', ?8, ?9, ?10, ?11, ?12, ?13,
-                ?8, ?9, ?10, ?12, ?14, ?15, ?16)",
+                ?8, ?9, ?10, ?12, ?11, ?14, ?15, ?16)",
         )?
         .execute(params![
             alert.id.to_string(),
@@ -70,12 +84,12 @@ pub(super) fn ingest_alert(
             alert.silent,
             alert.created_at_ms,
             ctx.now_ms,
-            fix.lat,
-            fix.lon,
-            fix.accuracy_m,
-            fix.source.as_str(),
-            fix.fixed_at_ms,
-            to_json(fix)?,
+            fix.map(|f| f.lat),
+            fix.map(|f| f.lon),
+            fix.map(|f| f.accuracy_m),
+            fix.map(|f| f.source.as_str()),
+            fix.map(|f| f.fixed_at_ms),
+            fix.map(to_json).transpose()?,
             to_json(&alert.reporter)?,
             alert.note,
             alert.battery_pct,
@@ -115,12 +129,7 @@ pub(super) fn ingest_alert(
         received_at_ms: ctx.now_ms,
         clock_suspect: clock_suspect(alert.created_at_ms, ctx.now_ms),
         updated_at_ms: ctx.now_ms,
-        last: LastFix {
-            lat: alert.fix.lat,
-            lon: alert.fix.lon,
-            accuracy_m: alert.fix.accuracy_m,
-            fixed_at_ms: alert.fix.fixed_at_ms,
-        },
+        last: alert.fix.as_ref().map(last_fix),
         fix: alert.fix,
         reporter: alert.reporter,
         organization,
@@ -135,6 +144,47 @@ pub(super) fn ingest_alert(
         view,
         created: true,
     })
+}
+
+/// A fix as the newest known position.
+pub(super) fn last_fix(fix: &Fix) -> LastFix {
+    LastFix {
+        lat: fix.lat,
+        lon: fix.lon,
+        accuracy_m: fix.accuracy_m,
+        fixed_at_ms: fix.fixed_at_ms,
+        source: fix.source,
+    }
+}
+
+/// Makes `fix` the alert's newest position when `seq` (a position update's
+/// sequence number; `None` for the raised fix) comes after the one it has.
+/// The phone's sequence orders its positions, never its clock: a fix stamped
+/// in the future (a wrong clock, a registered place stamped with the phone's
+/// time) must not freeze the newest position, the nearest units and the
+/// distance shown to the person.
+pub(super) fn advance_last(
+    ctx: &Ctx<'_>,
+    alert_id: AlertId,
+    fix: &Fix,
+    seq: Option<u32>,
+) -> CmdResult<()> {
+    ctx.conn
+        .prepare_cached(
+            "UPDATE alerts SET last_lat = ?2, last_lon = ?3, last_accuracy_m = ?4,
+                    last_fixed_at_ms = ?5, last_fix_source = ?6, last_seq = ?7
+              WHERE id = ?1 AND (last_seq IS NULL OR last_seq < ?7)",
+        )?
+        .execute(params![
+            alert_id.to_string(),
+            fix.lat,
+            fix.lon,
+            fix.accuracy_m,
+            fix.fixed_at_ms,
+            fix.source.as_str(),
+            seq
+        ])?;
+    Ok(())
 }
 
 pub(super) fn ingest_positions(
@@ -163,8 +213,9 @@ pub(super) fn ingest_positions(
         let inserted = ctx
             .conn
             .prepare_cached(
-                "INSERT OR IGNORE INTO positions (alert_id, seq, lat, lon, accuracy_m, fixed_at_ms, fix_json, received_at_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT OR IGNORE INTO positions (alert_id, seq, lat, lon, accuracy_m, fixed_at_ms, fix_json,
+                    received_at_ms, refines)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?
             .execute(params![
                 update.alert_id.to_string(),
@@ -174,23 +225,20 @@ pub(super) fn ingest_positions(
                 fix.accuracy_m,
                 fix.fixed_at_ms,
                 to_json(fix)?,
-                ctx.now_ms
+                ctx.now_ms,
+                update.refines
             ])?;
         if inserted == 0 {
             receipt.duplicates += 1;
             continue;
         }
         receipt.accepted += 1;
-        ctx.conn
-            .prepare_cached(
-                "UPDATE alerts SET last_lat = ?2, last_lon = ?3, last_accuracy_m = ?4, last_fixed_at_ms = ?5
-                  WHERE id = ?1 AND last_fixed_at_ms < ?5",
-            )?
-            .execute(params![update.alert_id.to_string(), fix.lat, fix.lon, fix.accuracy_m, fix.fixed_at_ms])?;
+        advance_last(ctx, update.alert_id, fix, Some(update.seq))?;
         ctx.emit(StreamPayload::Position(PositionEvent {
             alert_id: update.alert_id,
             seq: update.seq,
             fix: update.fix,
+            refines: update.refines,
         }))?;
     }
     Ok(Applied::Positions(receipt))

@@ -2,30 +2,20 @@
 //! and its HTTP copy completing it later: one SOS, one alert.
 
 use auxilio_protocol::sms::SmsAlert;
-use auxilio_protocol::{Alert, AlertId, AlertStatus, AlertView, Profile, Reporter};
+use auxilio_protocol::{Alert, AlertStatus, AlertView, Profile, Reporter};
 use rusqlite::{params, OptionalExtension};
 
 use super::ctx::{CmdError, CmdResult, Ctx};
 use super::rows::view;
-use super::write_alert::{owner, to_json};
+use super::write_alert::{last_fix, owner, to_json};
 use crate::domain::DomainError;
-use crate::model::{clock_suspect, AlertSummary, LastFix, StatusEvent, StreamPayload};
+use crate::model::{clock_suspect, AlertSummary, StatusEvent, StreamPayload};
 use crate::sms::ReceivedVia;
 use crate::store::{Applied, StoreError};
 
 /// What an SMS alert needs of its device: its profile, whether it is
 /// revoked, its organization's name and registered place.
 type DeviceRow = (String, Option<i64>, Option<String>, Option<String>);
-
-/// Whether the alert is stored from its SMS only, waiting for its HTTP copy.
-pub(super) fn awaiting_http(ctx: &Ctx<'_>, alert_id: AlertId) -> CmdResult<bool> {
-    let awaiting: Option<bool> = ctx
-        .conn
-        .prepare_cached("SELECT awaiting_http FROM alerts WHERE id = ?1")?
-        .query_row(params![alert_id.to_string()], |r| r.get(0))
-        .optional()?;
-    Ok(awaiting.unwrap_or(false))
-}
 
 /// The reporter of an SMS alert: the device's enrollment profile (the SMS
 /// form carries no one's name or phone).
@@ -79,10 +69,10 @@ pub(super) fn ingest_sms(ctx: &mut Ctx<'_>, sms: SmsAlert, raw: Vec<u8>) -> CmdR
         .prepare_cached(
             "INSERT INTO alerts (id, device_id, raw, kind, silent, created_at_ms, received_at_ms, updated_at_ms,
                 status, lat, lon, accuracy_m, fix_source, fixed_at_ms, fix_json,
-                last_lat, last_lon, last_accuracy_m, last_fixed_at_ms, reporter_json,
+                last_lat, last_lon, last_accuracy_m, last_fixed_at_ms, last_fix_source, reporter_json,
                 received_via, awaiting_http)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, 'new', ?8, ?9, ?10, ?11, ?12, ?13,
-                ?8, ?9, ?10, ?12, ?14, 'sms', 1)",
+                ?8, ?9, ?10, ?12, ?11, ?14, 'sms', 1)",
         )?
         .execute(params![
             sms.id.to_string(),
@@ -92,12 +82,12 @@ pub(super) fn ingest_sms(ctx: &mut Ctx<'_>, sms: SmsAlert, raw: Vec<u8>) -> CmdR
             sms.silent,
             created_at_ms,
             ctx.now_ms,
-            fix.lat,
-            fix.lon,
-            fix.accuracy_m,
-            fix.source.as_str(),
-            fix.fixed_at_ms,
-            to_json(&fix)?,
+            fix.as_ref().map(|f| f.lat),
+            fix.as_ref().map(|f| f.lon),
+            fix.as_ref().map(|f| f.accuracy_m),
+            fix.as_ref().map(|f| f.source.as_str()),
+            fix.as_ref().map(|f| f.fixed_at_ms),
+            fix.as_ref().map(to_json).transpose()?,
             to_json(&reporter)?,
         ])?;
     ctx.audit(
@@ -127,12 +117,7 @@ pub(super) fn ingest_sms(ctx: &mut Ctx<'_>, sms: SmsAlert, raw: Vec<u8>) -> CmdR
         received_at_ms: ctx.now_ms,
         clock_suspect: clock_suspect(created_at_ms, ctx.now_ms),
         updated_at_ms: ctx.now_ms,
-        last: LastFix {
-            lat: fix.lat,
-            lon: fix.lon,
-            accuracy_m: fix.accuracy_m,
-            fixed_at_ms: fix.fixed_at_ms,
-        },
+        last: fix.as_ref().map(last_fix),
         fix,
         reporter,
         organization,
@@ -155,15 +140,19 @@ pub(super) fn ingest_sms(ctx: &mut Ctx<'_>, sms: SmsAlert, raw: Vec<u8>) -> CmdR
 /// `alert`. The caller checked that the same device owns it.
 pub(super) fn complete(ctx: &mut Ctx<'_>, alert: Alert, raw: Vec<u8>) -> CmdResult<Applied> {
     let id = alert.id.to_string();
-    let (kind, silent, unit_id): (String, bool, Option<i64>) = ctx.conn.query_row(
-        "SELECT kind, silent, unit_id FROM alerts WHERE id = ?1",
-        params![id],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-    )?;
-    if auxilio_protocol::AlertKind::parse(&kind) != Some(alert.kind) || silent != alert.silent {
+    let (kind, silent, sms_had_fix, unit_id): (String, bool, bool, Option<i64>) =
+        ctx.conn.query_row(
+            "SELECT kind, silent, fix_json IS NOT NULL, unit_id FROM alerts WHERE id = ?1",
+            params![id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?;
+    if auxilio_protocol::AlertKind::parse(&kind) != Some(alert.kind)
+        || silent != alert.silent
+        || sms_had_fix != alert.fix.is_some()
+    {
         return Err(DomainError::Conflict("the alert does not match its SMS").into());
     }
-    let fix = &alert.fix;
+    let fix = alert.fix.as_ref();
     ctx.conn
         .prepare_cached(
             "UPDATE alerts SET raw = ?2, created_at_ms = ?3, lat = ?4, lon = ?5, accuracy_m = ?6,
@@ -175,25 +164,36 @@ pub(super) fn complete(ctx: &mut Ctx<'_>, alert: Alert, raw: Vec<u8>) -> CmdResu
             id,
             raw,
             alert.created_at_ms,
-            fix.lat,
-            fix.lon,
-            fix.accuracy_m,
-            fix.source.as_str(),
-            fix.fixed_at_ms,
-            to_json(fix)?,
+            fix.map(|f| f.lat),
+            fix.map(|f| f.lon),
+            fix.map(|f| f.accuracy_m),
+            fix.map(|f| f.source.as_str()),
+            fix.map(|f| f.fixed_at_ms),
+            fix.map(to_json).transpose()?,
             to_json(&alert.reporter)?,
             alert.note,
             alert.battery_pct,
             ctx.now_ms,
         ])?;
     // The exact fix replaces the SMS's rounded one as the newest position,
-    // unless a tracked position already came after it.
-    ctx.conn
-        .prepare_cached(
-            "UPDATE alerts SET last_lat = ?2, last_lon = ?3, last_accuracy_m = ?4, last_fixed_at_ms = ?5
-              WHERE id = ?1 AND last_fixed_at_ms <= ?5",
-        )?
-        .execute(params![id, fix.lat, fix.lon, fix.accuracy_m, fix.fixed_at_ms])?;
+    // unless a position update (by its sequence, never its clock) already
+    // came after it.
+    if let Some(fix) = fix {
+        ctx.conn
+            .prepare_cached(
+                "UPDATE alerts SET last_lat = ?2, last_lon = ?3, last_accuracy_m = ?4,
+                        last_fixed_at_ms = ?5, last_fix_source = ?6
+                  WHERE id = ?1 AND last_seq IS NULL",
+            )?
+            .execute(params![
+                id,
+                fix.lat,
+                fix.lon,
+                fix.accuracy_m,
+                fix.fixed_at_ms,
+                fix.source.as_str()
+            ])?;
+    }
     ctx.audit(
         &format!("device:{}", alert.device_id),
         "completed_from_http",
