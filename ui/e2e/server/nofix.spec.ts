@@ -1,5 +1,5 @@
 import type { Browser, BrowserContext, Page } from '@playwright/test';
-import { holdSos, shot } from '../helpers';
+import { holdSos, seriousViolations, shot } from '../helpers';
 import { expect, test, type Env } from './fixture';
 
 // Protocol v2 against the real server: an SOS is never refused for having no
@@ -96,6 +96,7 @@ test.describe.serial('no position and a full queue, against the real server', ()
     await console_.getByTestId('ack').click();
     await expect(console_.getByTestId('assign').getByRole('button').first()).toContainText('Serenazgo');
     await shot(console_, 'console-nopos-alert');
+    expect(await seriousViolations(console_)).toEqual([]);
     await ctx.close();
     await console_.context().close();
   });

@@ -56,7 +56,7 @@ export function AlertList({ alerts, selected, onSelect, now }: Props) {
           {positionUnknown(a) && (
             // The phone is the only way to find this person (a link cannot sit inside the button).
             <a class="ai-call" href={`tel:${a.reporter.phone.replace(/\s/g, '')}`} data-testid="nopos-call">
-              📞 {a.reporter.phone}
+              {t('console.call')}: {a.reporter.phone}
             </a>
           )}
         </li>

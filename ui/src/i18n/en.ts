@@ -165,6 +165,7 @@ export const en: Record<MessageKey, string> = {
   'console.units': 'Units',
   'console.map': 'Map',
   'console.nopos': 'location unknown',
+  'console.call': 'Call',
   'console.nopos.call': 'No location: call the registered mobile',
   'console.notiles': 'Map without background: the points are still exact.',
 

@@ -171,6 +171,7 @@ export const es = {
   'console.units': 'Unidades',
   'console.map': 'Mapa',
   'console.nopos': 'ubicación desconocida',
+  'console.call': 'Llamar',
   'console.nopos.call': 'Sin ubicación: llame al celular registrado',
   'console.notiles': 'Mapa sin fondo: los puntos siguen siendo exactos.',
 
