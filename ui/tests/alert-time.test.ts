@@ -20,7 +20,7 @@ function alert(created: number, fixedAt: number, clockSuspect?: boolean): AlertS
     updated_at_ms: NOW - 90_000,
     ...(clockSuspect === undefined ? {} : { clock_suspect: clockSuspect }),
     fix,
-    last: { lat: fix.lat, lon: fix.lon, accuracy_m: fix.accuracy_m, fixed_at_ms: fix.fixed_at_ms },
+    last: { lat: fix.lat, lon: fix.lon, accuracy_m: fix.accuracy_m, fixed_at_ms: fix.fixed_at_ms, source: fix.source },
     reporter: { display_name: 'X', phone: '+51999999999', role: 'mototaxi_driver' },
   };
 }
@@ -35,6 +35,10 @@ describe('since when, on a phone whose clock is wrong', () => {
     expect(fixAgeMs(alert(CLOCK_2001, CLOCK_2001, true), NOW)).toBeNull();
     expect(fixAgeMs(alert(NOW - 91_000, NOW - 92_000), NOW)).toBe(92_000);
     expect(fixAgeMs(alert(NOW - 91_000, NOW - 92_000, false), NOW)).toBe(92_000);
+  });
+  it('shows no fix age on an alert with no position yet (protocol v2)', () => {
+    const { fix: _f, last: _l, ...noPos } = alert(NOW - 91_000, NOW - 92_000);
+    expect(fixAgeMs(noPos, NOW)).toBeNull();
   });
   it('notes the wrong clock only on a flagged alert, in Spanish first', () => {
     expect(showClockNote(alert(CLOCK_2001, CLOCK_2001, true))).toBe(true);

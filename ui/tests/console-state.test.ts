@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EMPTY, consoleReducer, sortedAlerts, unacknowledged, type ConsoleAction, type ConsoleState } from '../src/logic/console-state';
+import { EMPTY, consoleReducer, positionSteps, positionUnknown, sortedAlerts, unacknowledged, type ConsoleAction, type ConsoleState } from '../src/logic/console-state';
 import type { AlertSummary, StreamEvent } from '../src/api/console-types';
 import type { AlertStatus, Fix } from '../src/api/types';
 
@@ -17,9 +17,14 @@ function alert(n: number, status: AlertStatus, updated: number): AlertSummary {
     received_at_ms: T + n,
     updated_at_ms: updated,
     fix: f,
-    last: { lat: f.lat, lon: f.lon, accuracy_m: f.accuracy_m, fixed_at_ms: f.fixed_at_ms },
+    last: { lat: f.lat, lon: f.lon, accuracy_m: f.accuracy_m, fixed_at_ms: f.fixed_at_ms, source: f.source },
     reporter: { display_name: 'X', phone: '+51999999999', role: 'mototaxi_driver' },
   };
+}
+/** An alert raised with no position (protocol v2): no `fix`, no `last`. */
+function noPosition(n: number, status: AlertStatus, updated: number): AlertSummary {
+  const { fix: _f, last: _l, ...rest } = alert(n, status, updated);
+  return { ...rest, organization: 'Mototaxis Unidos', reporter: { ...rest.reporter, place: 'Mercado La Hermelinda' } };
 }
 const ev = (id: string, event: StreamEvent): ConsoleAction => ({ type: 'event', id, event });
 const status = (id: string, alertId: string, s: AlertStatus, updated: number, unit?: string): ConsoleAction =>
@@ -59,7 +64,7 @@ describe('console state merges stream and snapshot', () => {
     expect(replayed.tracks).toEqual(inOrder.tracks);
     expect(inOrder.alerts.a1?.status).toBe('dispatched');
     // the status change after the position did not move the pin back
-    expect(inOrder.alerts.a1?.last.fixed_at_ms).toBe(T + 5000);
+    expect(inOrder.alerts.a1?.last?.fixed_at_ms).toBe(T + 5000);
     expect(inOrder.tracks.a1).toHaveLength(1);
     // a stale alert summary arriving late does not undo the newer status
     const late = run([ev('9', { type: 'alert', data: alert(1, 'new', T + 1) })], inOrder);
@@ -102,7 +107,7 @@ describe('console state merges stream and snapshot', () => {
       { type: 'track', alertId: 'a1', points: [1, 2, 3].map((n) => ({ alert_id: 'a1', seq: n, fix: fix(n) })) },
     ]);
     expect(s.tracks.a1?.map((p) => p.seq)).toEqual([1, 2, 3]);
-    expect(s.alerts.a1?.last.fixed_at_ms).toBe(T + 3000);
+    expect(s.alerts.a1?.last?.fixed_at_ms).toBe(T + 3000);
   });
 
   it('units follow the stream order', () => {
@@ -111,5 +116,62 @@ describe('console state merges stream and snapshot', () => {
       ev('1', { type: 'unit', data: { id: 7, call_sign: 'S07', agency: 'serenazgo', available: false, lat: -8.07, lon: -79 } }),
     ]);
     expect(s.units[7]?.available).toBe(false);
+  });
+});
+
+describe('an alert with no position (protocol v2)', () => {
+  it('stands at the top of the list, before unacknowledged alerts with a pin, while it is open', () => {
+    const s = run([
+      ev('1', { type: 'alert', data: alert(1, 'new', T + 1) }),
+      ev('2', { type: 'alert', data: noPosition(2, 'acknowledged', T + 2) }),
+      ev('3', { type: 'alert', data: alert(3, 'new', T + 3) }),
+      ev('4', { type: 'alert', data: noPosition(4, 'resolved', T + 4) }),
+    ]);
+    expect(sortedAlerts(s).map((a) => a.id)).toEqual(['a2', 'a3', 'a1', 'a4']);
+    expect(positionUnknown(s.alerts.a2!)).toBe(true);
+    expect(s.alerts.a2?.last).toBeUndefined();
+    expect(positionSteps(s.alerts.a2!, s.tracks.a2 ?? [])).toEqual([]);
+  });
+
+  it('a refined position gives it a pin and a step; tracking moves the pin; the list order follows', () => {
+    const refined: Fix = { ...fix(3), accuracy_m: 40, source: 'network' };
+    const tracked: Fix = { ...fix(8), accuracy_m: 6, source: 'gps' };
+    const s = run([
+      ev('1', { type: 'alert', data: alert(1, 'new', T + 1) }),
+      ev('2', { type: 'alert', data: noPosition(2, 'new', T + 2) }),
+      ev('3', { type: 'position', data: { alert_id: 'a2', seq: 1, fix: refined, refines: true } }),
+    ]);
+    expect(s.alerts.a2?.last).toEqual({ lat: refined.lat, lon: refined.lon, accuracy_m: 40, fixed_at_ms: refined.fixed_at_ms, source: 'network' });
+    expect(positionUnknown(s.alerts.a2!)).toBe(false);
+    // With a pin it is an ordinary unacknowledged alert: newest first.
+    expect(sortedAlerts(s).map((a) => a.id)).toEqual(['a2', 'a1']);
+
+    const s2 = run([ev('4', { type: 'position', data: { alert_id: 'a2', seq: 2, fix: tracked } })], s);
+    expect(s2.alerts.a2?.last).toMatchObject({ accuracy_m: 6, source: 'gps', fixed_at_ms: tracked.fixed_at_ms });
+    expect(positionSteps(s2.alerts.a2!, s2.tracks.a2!).map((p) => [p.kind, p.source, p.accuracy_m])).toEqual([
+      ['refined', 'network', 40],
+      ['tracked', 'gps', 6],
+    ]);
+  });
+
+  it('a late summary without a position (replay, snapshot) does not take the pin away', () => {
+    const s = run([
+      ev('1', { type: 'alert', data: noPosition(1, 'new', T + 1) }),
+      ev('2', { type: 'position', data: { alert_id: 'a1', seq: 1, fix: fix(2), refines: true } }),
+      status('3', 'a1', 'acknowledged', T + 3),
+      { type: 'snapshot', alerts: [noPosition(1, 'acknowledged', T + 3)] },
+      ev('1', { type: 'alert', data: noPosition(1, 'new', T + 1) }),
+    ]);
+    expect(s.alerts.a1?.status).toBe('acknowledged');
+    expect(s.alerts.a1?.last?.fixed_at_ms).toBe(T + 2000);
+    expect(s.tracks.a1?.[0]?.refines).toBe(true);
+  });
+
+  it('an alert raised with a fix lists it as the raised step, before the refined and tracked ones', () => {
+    const s = run([
+      ev('1', { type: 'alert', data: { ...alert(1, 'new', T + 1), fix: { ...fix(0), source: 'last_known', accuracy_m: 300 } } }),
+      { type: 'track', alertId: 'a1', points: [{ alert_id: 'a1', seq: 2, fix: fix(4) }, { alert_id: 'a1', seq: 1, fix: { ...fix(1), source: 'fused', accuracy_m: 30 }, refines: true }] },
+    ]);
+    expect(positionSteps(s.alerts.a1!, s.tracks.a1!).map((p) => `${p.kind}:${p.source}:${p.accuracy_m}`)).toEqual(['raised:last_known:300', 'refined:fused:30', 'tracked:gps:10']);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { betterFix, distanceM, fixFromBrowser, NULL_ISLAND_DEG, refuseFix } from '../src/logic/fix';
+import { betterFix, distanceM, fixFromBrowser, NULL_ISLAND_DEG, refinement, refuseFix } from '../src/logic/fix';
 import type { Fix } from '../src/api/types';
 import { fixture } from './fixtures';
 
@@ -58,5 +58,24 @@ describe('fix refusal', () => {
     const d = distanceM({ lat: -8.07, lon: -79.0 }, { lat: -8.08, lon: -79.0 });
     expect(d).toBeGreaterThan(1100);
     expect(d).toBeLessThan(1120);
+  });
+});
+
+describe('the refinement window (as core fix::refinement)', () => {
+  const f = (accuracy_m: number, source: Fix['source'] = 'fused', age = 0): Fix => ({ ...good, accuracy_m, source, fixed_at_ms: NOW - age });
+  it('takes the first good fresh fix at once, and waits while only poor ones came', () => {
+    expect(refinement(f(20), undefined, NOW, false)).toEqual({ use: f(20) });
+    expect(refinement(f(200), undefined, NOW, false)).toBe('wait');
+    expect(refinement(null, undefined, NOW, false)).toBe('wait');
+  });
+  it('at the end takes the best fresh fix that improves on what the alert carries, or nothing', () => {
+    expect(refinement(f(200), undefined, NOW, true)).toEqual({ use: f(200) });
+    expect(refinement(f(200), f(10, 'last_known', 3_600_000), NOW, true)).toEqual({ use: f(200) });
+    expect(refinement(f(200), f(100), NOW, true)).toBe('nothing');
+    expect(refinement(f(80), f(100), NOW, true)).toEqual({ use: f(80) });
+    // A good raised fix is never refined (the page opens no window for it); a stale browser fix is not fresh.
+    expect(refinement(f(5), f(30), NOW, true)).toBe('nothing');
+    expect(refinement(f(20, 'fused', 60_000), undefined, NOW, true)).toBe('nothing');
+    expect(refinement(null, undefined, NOW, true)).toBe('nothing');
   });
 });

@@ -42,14 +42,14 @@ describe('Tauri data layer', () => {
   it('passes tagged errors through and wraps anything else', async () => {
     fakeTauri({
       [CMD.raiseSos]: () => {
-        throw { kind: 'no_position', message: 'no usable location' };
+        throw { kind: 'not_enrolled', message: 'not enrolled' };
       },
       [CMD.enroll]: () => {
         throw 'a plain string';
       },
     });
     const d = new TauriCitizenData();
-    await expect(d.raiseSos({ kind: 'sos', silent: false })).rejects.toEqual({ kind: 'no_position', message: 'no usable location' });
+    await expect(d.raiseSos({ kind: 'sos', silent: false })).rejects.toEqual({ kind: 'not_enrolled', message: 'not enrolled' });
     await expect(d.enroll('x', { display_name: 'a', phone: '+51999999999', role: 'resident' })).rejects.toMatchObject({ kind: 'internal' });
   });
 

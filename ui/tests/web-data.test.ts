@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { WebCitizenData } from '../src/citizen/web';
+import { KEEP_DONE, WebCitizenData, keepItems } from '../src/citizen/web';
 import { verifyRequest } from '../src/citizen/web-device';
 import type { BrowserGeo } from '../src/citizen/geo';
 import type { Fix } from '../src/api/types';
@@ -29,7 +29,24 @@ class MemStorage {
 
 const NOW = 1_780_000_000_000;
 const FIX: Fix = { lat: -8.0705, lon: -79.0001, accuracy_m: 15, fixed_at_ms: NOW, source: 'fused' };
-const geo = (fix: Fix | null) => ({ fix: () => fix, latest: () => fix }) as unknown as BrowserGeo;
+/** Browser geolocation as the data layer sees it; `feed` is a new watchPosition fix. */
+function fakeGeo(initial: Fix | null) {
+  let best = initial;
+  const listeners = new Set<() => void>();
+  return {
+    fix: () => best,
+    latest: () => best,
+    subscribe(f: () => void) {
+      listeners.add(f);
+      return () => listeners.delete(f);
+    },
+    feed(f: Fix) {
+      if (!best || f.accuracy_m <= best.accuracy_m || best.fixed_at_ms < Date.now() - 30_000) best = f;
+      listeners.forEach((l) => l());
+    },
+  };
+}
+const geo = (fix: Fix | null) => fakeGeo(fix) as unknown as BrowserGeo;
 const PROFILE = { display_name: 'Rosa', phone: '+51987654321', role: 'resident' as const };
 
 interface Call {
@@ -95,11 +112,11 @@ describe('the /sos page data layer', () => {
     await vi.advanceTimersByTimeAsync(10);
     expect(calls.map((c) => `${c.method} ${c.path}`)).toEqual(['POST /api/v1/enroll', 'POST /api/v1/alerts']);
     const [enroll, alert] = calls;
-    expect(JSON.parse(enroll!.body)).toMatchObject({ v: 1, code: 'ep-CODE', profile: PROFILE });
+    expect(JSON.parse(enroll!.body)).toMatchObject({ v: 2, code: 'ep-CODE', profile: PROFILE });
     const pub = JSON.parse(enroll!.body).public_key as string;
     expect(verifyRequest(pub, 'POST', '/api/v1/alerts', alert!.body, alert!.headers['x-auxilio-signature']!)).toBe(true);
     expect(alert!.body).toBe(saved.items[0].body);
-    expect(JSON.parse(alert!.body)).toMatchObject({ v: 1, id, kind: 'asalto', fix: FIX, reporter: { display_name: 'Rosa' } });
+    expect(JSON.parse(alert!.body)).toMatchObject({ v: 2, id, kind: 'asalto', fix: FIX, reporter: { display_name: 'Rosa' } });
     expect(events.map((e) => e.type)).toEqual(['queued', 'queue_changed', 'sent', 'received', 'queue_changed']);
     expect(await d.pending()).toBe(0);
 
@@ -200,14 +217,21 @@ describe('the /sos page data layer', () => {
     expect(events).toContainEqual({ type: 'sent', alert_id: id });
   });
 
-  it('without a usable fix nothing is stored or sent', async () => {
+  it('without a usable fix the SOS is stored and sent all the same: no fix, v2, the phone given at enrollment', async () => {
     const calls = server(happy);
-    const { d, storage } = setup(new MemStorage(), null);
+    const { d, events, storage } = setup(new MemStorage(), null);
     d.setContact('ep-CODE', PROFILE);
-    await expect(d.raiseSos({ kind: 'sos', silent: false })).rejects.toMatchObject({ kind: 'no_position' });
+    const id = await d.raiseSos({ kind: 'sos', silent: false });
+    expect(JSON.parse(storage.getItem('auxilio.web.v1')!).items[0]).toMatchObject({ id, alert: 'queued' });
+    expect(d.sentWithoutPosition(id)).toBe(true);
     await vi.advanceTimersByTimeAsync(10);
-    expect(JSON.parse(storage.getItem('auxilio.web.v1')!).items).toEqual([]);
-    expect(calls).toHaveLength(0);
+    const alert = JSON.parse(calls.find((c) => c.path === '/api/v1/alerts')!.body);
+    expect(alert).toMatchObject({ v: 2, id, reporter: { phone: '+51987654321', display_name: 'Rosa' } });
+    expect('fix' in alert).toBe(false);
+    expect(events).toContainEqual({ type: 'sent', alert_id: id });
+    // The refinement window ends with no fix: nothing is invented.
+    await vi.advanceTimersByTimeAsync(9000);
+    expect(calls.filter((c) => c.path === '/api/v1/positions')).toEqual([]);
   });
 
   it('a cancel goes after its alert, and a reloaded page resumes the queue', async () => {
@@ -234,7 +258,7 @@ describe('the /sos page data layer', () => {
   it('sends newer positions of an open alert, at most every 10 s, with increasing seq', async () => {
     const calls = server(happy);
     let fix: Fix = FIX;
-    const d = new WebCitizenData({ fix: () => fix, latest: () => fix } as unknown as BrowserGeo, new MemStorage() as unknown as Storage, 5000);
+    const d = new WebCitizenData({ fix: () => fix, latest: () => fix, subscribe: () => () => undefined } as unknown as BrowserGeo, new MemStorage() as unknown as Storage, 5000);
     d.setContact('ep-CODE', PROFILE);
     const id = await d.raiseSos({ kind: 'sos', silent: false });
     const positions = () => calls.filter((c) => c.path === '/api/v1/positions').map((c) => JSON.parse(c.body).updates[0]);
@@ -289,5 +313,97 @@ describe('the /sos page follows its alert over the signed status stream', () => 
     await vi.advanceTimersByTimeAsync(1);
     expect(events.at(-1)).toMatchObject({ type: 'resolved', alert_id: id });
     expect(await d.openAlerts()).toEqual([]);
+  });
+});
+
+describe('the refined position follows an SOS that could not wait for a good fix', () => {
+  const positions = (calls: Call[]) => calls.filter((c) => c.path === '/api/v1/positions').map((c) => JSON.parse(c.body) as { v: number; updates: { seq: number; fix: Fix; refines?: boolean }[] });
+
+  it('the first good fix within 8 s goes out at once as the refined position (refines: true, seq 1), after the alert', async () => {
+    const calls = server(happy);
+    const g = fakeGeo(null);
+    const d = new WebCitizenData(g as unknown as BrowserGeo, new MemStorage() as unknown as Storage, 5000);
+    d.setContact('ep-CODE', PROFILE);
+    const id = await d.raiseSos({ kind: 'sos', silent: false });
+    await vi.advanceTimersByTimeAsync(1000);
+    // A poor fix is not good: the window waits for a better one.
+    g.feed({ ...FIX, accuracy_m: 400, fixed_at_ms: Date.now() });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(positions(calls)).toEqual([]);
+    g.feed({ ...FIX, accuracy_m: 12, fixed_at_ms: Date.now() });
+    await vi.advanceTimersByTimeAsync(10);
+    expect(positions(calls)).toEqual([{ v: 2, device_id: expect.any(String), updates: [{ alert_id: id, seq: 1, fix: { ...FIX, accuracy_m: 12, fixed_at_ms: NOW + 2000 }, refines: true }] }]);
+    const order = calls.map((c) => c.path).filter((p) => p === '/api/v1/alerts' || p === '/api/v1/positions');
+    expect(order).toEqual(['/api/v1/alerts', '/api/v1/positions']);
+    expect(d.sentWithoutPosition(id)).toBe(false);
+  });
+
+  it('with no good fix, the best one at the end of the 8 s is the refined position; then tracking as usual', async () => {
+    const calls = server(happy);
+    const g = fakeGeo(null);
+    const d = new WebCitizenData(g as unknown as BrowserGeo, new MemStorage() as unknown as Storage, 5000);
+    d.setContact('ep-CODE', PROFILE);
+    await d.raiseSos({ kind: 'sos', silent: false });
+    await vi.advanceTimersByTimeAsync(3000);
+    g.feed({ ...FIX, accuracy_m: 300, fixed_at_ms: Date.now() });
+    await vi.advanceTimersByTimeAsync(4900);
+    expect(positions(calls)).toEqual([]);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(positions(calls).map((b) => b.updates[0])).toEqual([{ alert_id: expect.any(String), seq: 1, fix: { ...FIX, accuracy_m: 300, fixed_at_ms: NOW + 3000 }, refines: true }]);
+    // Later fixes are ordinary tracking (no `refines`).
+    await vi.advanceTimersByTimeAsync(10_000);
+    g.feed({ ...FIX, lat: -8.073, accuracy_m: 20, fixed_at_ms: Date.now() });
+    await vi.advanceTimersByTimeAsync(10_000);
+    const updates = positions(calls).map((b) => b.updates[0]!);
+    expect(updates.map((u) => [u.seq, u.refines ?? false])).toEqual([
+      [1, true],
+      [2, false],
+    ]);
+  });
+
+  it('an SOS raised with a good fix has nothing to refine', async () => {
+    const calls = server(happy);
+    const g = fakeGeo(FIX);
+    const d = new WebCitizenData(g as unknown as BrowserGeo, new MemStorage() as unknown as Storage, 5000);
+    d.setContact('ep-CODE', PROFILE);
+    await d.raiseSos({ kind: 'sos', silent: false });
+    await vi.advanceTimersByTimeAsync(9000);
+    expect(positions(calls)).toEqual([]);
+  });
+});
+
+describe('the local queue never drops an undelivered message', () => {
+  it('25 SOS raised offline all survive a reload and are all delivered when the network is back', async () => {
+    let online = false;
+    const calls = server((c) => (online ? happy(c) : 'offline'));
+    const first = setup();
+    first.d.setContact('ep-CODE', PROFILE);
+    const ids: string[] = [];
+    for (let i = 0; i < 25; i++) ids.push(await first.d.raiseSos({ kind: 'sos', silent: false }));
+    await vi.advanceTimersByTimeAsync(10);
+    expect(await first.d.pending()).toBe(25);
+    // Reopened (same storage): every one is still there, still queued.
+    const again = setup(first.storage);
+    const stored = JSON.parse(first.storage.getItem('auxilio.web.v1')!).items as { id: string; alert: string }[];
+    expect(stored.map((x) => x.id).sort()).toEqual([...ids].sort());
+    expect(stored.every((x) => x.alert === 'queued')).toBe(true);
+    expect(await again.d.pending()).toBe(25);
+    online = true;
+    calls.length = 0;
+    again.d.kick();
+    await vi.advanceTimersByTimeAsync(10);
+    const sent = calls.filter((c) => c.path === '/api/v1/alerts').map((c) => JSON.parse(c.body).id as string);
+    expect(new Set(sent)).toEqual(new Set(ids));
+    expect(await again.d.pending()).toBe(0);
+  });
+
+  it('only closed, delivered alerts beyond KEEP_DONE are forgotten', () => {
+    const finished = Array.from({ length: 25 }, (_, i) => ({ id: `done${i}`, alert: 'delivered' as const, cancel: null, positions: null, status: 'resolved' as const }));
+    const open = Array.from({ length: 25 }, (_, i) => ({ id: `open${i}`, alert: (i % 3 === 0 ? 'wedged' : 'queued') as 'wedged' | 'queued', cancel: null, positions: null }));
+    const delivering = [{ id: 'pos', alert: 'delivered' as const, cancel: null, positions: 'queued' as const, status: 'resolved' as const }];
+    const kept = keepItems([...open, ...delivering, ...finished]);
+    expect(kept.filter((x) => x.id.startsWith('open'))).toHaveLength(25);
+    expect(kept.some((x) => x.id === 'pos')).toBe(true);
+    expect(kept.filter((x) => x.id.startsWith('done')).map((x) => x.id)).toEqual(finished.slice(0, KEEP_DONE).map((x) => x.id));
   });
 });

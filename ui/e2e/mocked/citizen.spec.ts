@@ -54,15 +54,15 @@ test.describe('citizen /sos page (mocked network)', () => {
     const stored = JSON.parse((await page.evaluate(() => localStorage.getItem('auxilio.web.v1'))) ?? '{}');
     expect(stored.items).toHaveLength(1);
     const alert = JSON.parse(stored.items[0].body);
-    expect(alert).toMatchObject({ v: 1, kind: 'asalto', silent: false, fix: { lat: -8.0705, lon: -79.0001, accuracy_m: 15 } });
+    expect(alert).toMatchObject({ v: 2, kind: 'asalto', silent: false, fix: { lat: -8.0705, lon: -79.0001, accuracy_m: 15 } });
     await shot(page, 'sos-offline-queued');
   });
 
-  test('a (0, 0) browser position is refused and the SOS is not sent', async ({ page, context }) => {
+  test('a (0, 0) browser position is refused; the SOS is sent all the same, with no position', async ({ page, context }) => {
     await context.setGeolocation({ latitude: 0, longitude: 0, accuracy: 10 });
-    const requests: string[] = [];
+    const bodies: string[] = [];
     await page.route('**/api/**', (route) => {
-      requests.push(route.request().url());
+      if (new URL(route.request().url()).pathname === '/api/v1/alerts') bodies.push(route.request().postData() ?? '');
       return route.fulfill({ status: 500, body: '{}' });
     });
     await page.goto('/sos/?code=FLYER1&countdown=0');
@@ -71,9 +71,13 @@ test.describe('citizen /sos page (mocked network)', () => {
     await page.getByRole('button', { name: 'OK' }).click();
     await expect(page.getByTestId('geo')).toHaveAttribute('data-state', 'refused');
     await holdSos(page, 1700);
-    await expect(page.getByTestId('error')).toBeVisible();
-    expect(requests).toEqual([]);
-    await shot(page, 'sos-null-island-refused');
+    await expect(page.getByTestId('sent-nopos')).toContainText('Enviando sin ubicación: la central te llamará al número registrado');
+    const stored = JSON.parse((await page.evaluate(() => localStorage.getItem('auxilio.web.v1'))) ?? '{}');
+    const alert = JSON.parse(stored.items[0].body);
+    expect(alert).toMatchObject({ v: 2, reporter: { phone: '+51987654321' } });
+    // (0, 0) is never sent: the alert carries no fix at all.
+    expect(alert.fix).toBeUndefined();
+    await shot(page, 'sos-null-island-sent-without-position');
   });
 
   test('contact details are validated with clear Spanish errors', async ({ page }) => {

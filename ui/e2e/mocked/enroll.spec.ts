@@ -40,7 +40,7 @@ test.describe('citizen app enrollment (mocked network)', () => {
     await expect(page.getByTestId('enroll-error')).toContainText('El código no es válido o ya venció');
     expect(sent).toHaveLength(1);
     expect(sent[0]).toMatchObject({
-      v: 1,
+      v: 2,
       code: 'ep-TEST123',
       profile: { display_name: 'Rosa Quispe', dni: '12345678', phone: '+51987654321', role: 'mototaxi_driver', plate: '1234-5A' },
     });

@@ -1,7 +1,9 @@
-// Wire shapes of protocol v1, mirrored from protocol/src/types.rs.
+// Wire shapes of protocol v2, mirrored from protocol/src/types.rs.
 // Field names are snake_case; times are UTC ms since the epoch; distances metres.
+// Version 2: an alert may carry no fix (an SOS is never refused for having no
+// position), and a position update may be the alert's refined position.
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 export type AlertId = string;
 export type DeviceId = string;
@@ -65,7 +67,8 @@ export interface Alert {
   device_id: DeviceId;
   kind: AlertKind;
   created_at_ms: number;
-  fix: Fix;
+  /** The best position known at the tap; absent when none was known (v2). */
+  fix?: Fix;
   reporter: Reporter;
   battery_pct?: number;
   silent: boolean;
@@ -90,6 +93,21 @@ export function isTerminal(s: AlertStatus): boolean {
 
 export const OUTCOMES = ['attended', 'false_alarm', 'no_contact', 'transferred_pnp'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
+
+/** One tracked position of an alert (`POST /api/v1/positions` carries a batch). */
+export interface PositionUpdate {
+  alert_id: AlertId;
+  seq: number;
+  fix: Fix;
+  /** v2: the alert's refined position, the first good (or best) fix after the tap. */
+  refines?: boolean;
+}
+
+export interface PositionBatch {
+  v: number;
+  device_id: DeviceId;
+  updates: PositionUpdate[];
+}
 
 /** What the person who asked for help is shown. */
 export interface AlertView {

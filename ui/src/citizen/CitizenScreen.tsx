@@ -32,11 +32,13 @@ interface Props {
   header?: ComponentChildren;
   /** Shown under it (the web page's note and contact form). */
   footer?: ComponentChildren;
+  /** Shown above the timeline of a sent alert (the /sos page: "sent without a location"). */
+  sentNote?: (id: AlertId) => ComponentChildren;
   canFire?: boolean;
   errorText?: (e: DataError) => string;
 }
 
-export function CitizenScreen({ data, hold = DEFAULT_HOLD, header, footer, canFire = true, errorText }: Props) {
+export function CitizenScreen({ data, hold = DEFAULT_HOLD, header, footer, canFire = true, errorText, sentNote }: Props) {
   const [kind, setKind] = useState<AlertKind>('sos');
   const [silent, setSilent] = useState(loadSilent);
   const [current, setCurrent] = useState<AlertId | null>(null);
@@ -147,6 +149,7 @@ export function CitizenScreen({ data, hold = DEFAULT_HOLD, header, footer, canFi
     return (
       <main class="citizen">
         <OfflineBanner offline={offline} pending={pending} />
+        {sentNote?.(p.alertId)}
         <Timeline progress={p} />
         {!isFinished(p) && !p.cancelled && (
           <div class="cancel-sent">

@@ -3,6 +3,7 @@ import { formatDistance, t } from '../i18n';
 import { LangSwitch, useLang } from '../common';
 import { normalizePhone } from '../logic/enroll';
 import { CitizenScreen, holdConfigFromUrl } from './CitizenScreen';
+import type { AlertId } from '../api/types';
 import type { DataError } from './data';
 import { BrowserGeo, type GeoState } from './geo';
 import { WebCitizenData } from './web';
@@ -115,8 +116,14 @@ export function SosPage() {
     check();
   }, []);
 
-  const errorText = (e: DataError) =>
-    e.kind === 'no_position' ? t('web.loc.unavailable') : e.kind === 'not_enrolled' ? t('web.contact') : t('sos.error', { reason: e.message });
+  const errorText = (e: DataError) => (e.kind === 'not_enrolled' ? t('web.contact') : t('sos.error', { reason: e.message }));
+  // No position is no reason to hold an SOS back: it leaves with the phone number.
+  const sentNote = (id: AlertId) =>
+    data.sentWithoutPosition(id) ? (
+      <p class="banner warn" role="status" data-testid="sent-nopos">
+        {t('web.sending.nopos')}
+      </p>
+    ) : null;
 
   return (
     <>
@@ -129,6 +136,7 @@ export function SosPage() {
         hold={holdConfigFromUrl()}
         canFire={ready}
         errorText={errorText}
+        sentNote={sentNote}
         header={
           <>
             <GeoLine geo={geo} />

@@ -14,7 +14,7 @@ export interface SosRequest {
 
 /** Why something failed, as a tagged error the screens can switch on. */
 export interface DataError {
-  kind: 'no_position' | 'not_enrolled' | 'bad_code' | 'invalid' | 'network' | 'storage' | 'internal';
+  kind: 'not_enrolled' | 'bad_code' | 'invalid' | 'network' | 'storage' | 'internal';
   message: string;
 }
 

@@ -4,9 +4,11 @@
 // written to localStorage before it is sent, and retried while the page is
 // open and when it is opened again, in core's order and with core's backoff
 // (./policy.ts, tested against the shared tables in fixtures/). Nothing
-// undelivered is ever dropped from the queue.
+// undelivered is ever dropped from the queue. An SOS never waits for a
+// position: it leaves with the best one known (or none, protocol v2), and the
+// refined position follows as a position update with `refines`.
 
-import type { Alert, AlertId, AlertStatus, AlertView, EnrollResponse, Profile } from '../api/types';
+import type { Alert, AlertId, AlertStatus, AlertView, EnrollResponse, Fix, PositionBatch, Profile } from '../api/types';
 import { PROTOCOL_VERSION } from '../api/types';
 import { ApiError, requestJson } from '../api/http';
 import { openStream } from '../api/sse';
@@ -14,6 +16,7 @@ import { PATH_ALERTS, PATH_ENROLL, PATH_POSITIONS, cancelPath, eventsPath, statu
 import type { CoreEvent } from '../logic/progress';
 import type { CitizenData, DataError, LocalAlertSummary, SosRequest } from './data';
 import type { BrowserGeo } from './geo';
+import { REFINE_WINDOW_MS, isGood, refinement } from '../logic/fix';
 import { identityFromSeed, b64url, fromB64url, newIdentity, signRequest, uuidv7, type DeviceIdentity } from './web-device';
 import { applyOutcome, backoffDelayMs, dependentState, judge, nextSend, parseHttpDate, parseRetryAfter, type AlertRows, type Outcome, type RowState, type Send } from './policy';
 
@@ -45,6 +48,8 @@ interface StoredItem extends AlertRows {
   lastFixAt?: number;
   lastSentAt?: number;
   trackingWedged?: boolean;
+  /** While the refinement window is open: when it ends (created_at_ms + REFINE_WINDOW_MS). */
+  refineUntil?: number;
 }
 
 /** An item stored by an earlier page version (booleans instead of row states). */
@@ -119,6 +124,8 @@ export class WebCitizenData implements CitizenData {
   offline = false;
   /** Live status streams of delivered open alerts; polling covers any that are not live. */
   private followers = new Map<AlertId, { stop: () => void; live: boolean }>();
+  /** Ends the refinement window of the alerts waiting for a position. */
+  private refineTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private geo: BrowserGeo,
@@ -136,6 +143,9 @@ export class WebCitizenData implements CitizenData {
       this.save();
     }
     if (typeof window !== 'undefined') window.addEventListener('online', () => this.kick());
+    // A new browser fix may be the refined position an alert is waiting for.
+    geo.subscribe(() => this.refine());
+    this.refine();
     this.kick();
   }
 
@@ -224,9 +234,13 @@ export class WebCitizenData implements CitizenData {
     }
   }
 
+  /**
+   * Stores the SOS at once with the best position known, or with none (then
+   * the server gets the reporter's phone and the central calls back). Never
+   * waits for a fix: the refinement window follows (see `refine`).
+   */
   async raiseSos(req: SosRequest): Promise<AlertId> {
     const fix = this.geo.fix();
-    if (!fix) throw err('no_position', 'no usable location');
     const profile = this.st.profile;
     if (!profile || !this.st.code) throw err('not_enrolled', 'contact details missing');
     const now = Date.now();
@@ -236,22 +250,75 @@ export class WebCitizenData implements CitizenData {
       device_id: this.id.deviceId,
       kind: req.kind,
       created_at_ms: now,
-      fix,
       reporter: { display_name: profile.display_name, phone: profile.phone, role: profile.role },
       silent: req.silent,
       app_version: WEB_APP_VERSION,
     };
+    if (fix) alert.fix = fix;
     if (profile.plate) alert.reporter.plate = profile.plate;
     if (profile.place) alert.reporter.place = profile.place.name;
     if (this.st.organization) alert.reporter.organization = this.st.organization;
     if (req.note) alert.note = req.note;
-    this.st.items.unshift({ id: alert.id, kind: alert.kind, created_at_ms: now, body: JSON.stringify(alert), alert: 'queued', cancel: null, positions: null, lastFixAt: fix.fixed_at_ms });
+    const item: StoredItem = { id: alert.id, kind: alert.kind, created_at_ms: now, body: JSON.stringify(alert), alert: 'queued', cancel: null, positions: null };
+    if (fix) item.lastFixAt = fix.fixed_at_ms;
+    // A good fix at the tap needs no refining.
+    if (!fix || !isGood(fix)) item.refineUntil = now + REFINE_WINDOW_MS;
+    this.st.items.unshift(item);
     this.st.items = keepItems(this.st.items);
     this.save();
     this.emit({ type: 'queued', alert_id: alert.id });
     this.emitQueue();
+    this.refine();
     this.kick();
     return alert.id;
+  }
+
+  /** The alert left with no position and none has followed yet (the page says the central will call). */
+  sentWithoutPosition(id: AlertId): boolean {
+    const it = this.st.items.find((x) => x.id === id);
+    return !!it && it.seq === undefined && !(JSON.parse(it.body) as Alert).fix;
+  }
+
+  /**
+   * The refinement window (as core's refine.rs): for REFINE_WINDOW_MS after
+   * the tap, the first good fresh fix, or at the end the best fresh one that
+   * improves on what the alert carries, is queued as a position update with
+   * `refines` (before or after the alert is delivered: core's order sends it
+   * after). Then normal tracking.
+   */
+  private refine(): void {
+    const now = Date.now();
+    let changed = false;
+    let nextEnd = Infinity;
+    for (const it of this.st.items) {
+      if (it.refineUntil === undefined) continue;
+      if (it.cancelBody || it.alert === 'wedged') {
+        delete it.refineUntil;
+        changed = true;
+        continue;
+      }
+      // Tracking may have queued a batch already (after a reload): wait for it.
+      if (it.positions === 'queued') {
+        nextEnd = Math.min(nextEnd, it.refineUntil);
+        continue;
+      }
+      const raised = (JSON.parse(it.body) as Alert).fix;
+      const choice = refinement(this.geo.fix(), raised, now, now >= it.refineUntil);
+      if (choice === 'wait') {
+        nextEnd = Math.min(nextEnd, it.refineUntil);
+        continue;
+      }
+      delete it.refineUntil;
+      changed = true;
+      if (choice !== 'nothing') this.queueUpdate(it, choice.use, true);
+    }
+    if (changed) {
+      this.save();
+      this.emitQueue();
+      this.kick();
+    }
+    if (this.refineTimer) clearTimeout(this.refineTimer);
+    this.refineTimer = nextEnd === Infinity ? null : setTimeout(() => this.refine(), Math.max(0, nextEnd - now));
   }
 
   async cancel(id: AlertId, reason?: string): Promise<void> {
@@ -482,13 +549,20 @@ export class WebCitizenData implements CitizenData {
   /** Queues the newest position of an open alert (idempotent by (alert, seq)); sent in core's order. */
   private queuePosition(it: StoredItem): void {
     const fix = this.geo.latest();
-    if (!fix || it.trackingWedged || it.cancelBody || it.positions === 'queued' || Date.now() - it.created_at_ms > TRACK_FOR_MS) return;
+    // Tracking starts after the refinement window.
+    if (!fix || it.refineUntil !== undefined || it.trackingWedged || it.cancelBody || it.positions === 'queued' || Date.now() - it.created_at_ms > TRACK_FOR_MS) return;
     // Only a newer fix, and not more often than TRACK_EVERY_MS (watchPosition
     // reports on movement, so a person standing still sends nothing new).
     if (fix.fixed_at_ms <= (it.lastFixAt ?? 0)) return;
     if (Date.now() - (it.lastSentAt ?? it.created_at_ms) < TRACK_EVERY_MS) return;
+    this.queueUpdate(it, fix, false);
+  }
+
+  /** Queues one position update (the exact bytes kept, so a retry is the same message). */
+  private queueUpdate(it: StoredItem, fix: Fix, refines: boolean): void {
     const seq = (it.seq ?? 0) + 1;
-    it.positionBody = JSON.stringify({ v: PROTOCOL_VERSION, device_id: this.id.deviceId, updates: [{ alert_id: it.id, seq, fix }] });
+    const batch: PositionBatch = { v: PROTOCOL_VERSION, device_id: this.id.deviceId, updates: [{ alert_id: it.id, seq, fix, ...(refines ? { refines: true } : {}) }] };
+    it.positionBody = JSON.stringify(batch);
     it.positions = dependentState(it);
     it.seq = seq;
     it.lastFixAt = fix.fixed_at_ms;

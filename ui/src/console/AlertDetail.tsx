@@ -1,15 +1,17 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { AlertDetail as Detail, AlertSummary, NearestUnit } from '../api/console-types';
+import type { AlertDetail as Detail, AlertSummary, NearestUnit, UnitView } from '../api/console-types';
 import { ApiError } from '../api/http';
 import { alertDetail, nearestUnits, transition, type TransitionBody } from '../api/responder';
 import { OUTCOMES, type Outcome } from '../api/types';
 import { formatAge, formatDistance, formatTime, t, type MessageKey } from '../i18n';
 import { fixAgeMs, showClockNote, sinceReceivedMs } from '../logic/alert-time';
-import type { TrackPoint } from '../logic/console-state';
+import { positionSteps, positionUnknown, type TrackPoint } from '../logic/console-state';
 
 interface Props {
   alert: AlertSummary;
   track: TrackPoint[];
+  /** Every unit: an alert with no position has no nearest, any available one may go. */
+  units: UnitView[];
   now: number;
   onClose: () => void;
   /** The detail brought a full track: merge it into the map. */
@@ -18,13 +20,14 @@ interface Props {
   onAcked?: () => void;
 }
 
-export function AlertDetail({ alert: a, track, now, onClose, onTrack, onAcked }: Props) {
+export function AlertDetail({ alert: a, track, units, now, onClose, onTrack, onAcked }: Props) {
   const [detail, setDetail] = useState<Detail | null>(null);
   const [nearest, setNearest] = useState<NearestUnit[] | null>(null);
   const [outcome, setOutcome] = useState<Outcome>('attended');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const fixAge = fixAgeMs(a, now);
+  const unknown = positionUnknown(a);
 
   // Reload history and track whenever the alert changes on the server.
   useEffect(() => {
@@ -44,7 +47,7 @@ export function AlertDetail({ alert: a, track, now, onClose, onTrack, onAcked }:
 
   useEffect(() => {
     setNearest(null);
-    if (a.status !== 'acknowledged') return;
+    if (a.status !== 'acknowledged' || unknown) return;
     let live = true;
     nearestUnits(a.id).then(
       (n) => live && setNearest(n),
@@ -53,7 +56,7 @@ export function AlertDetail({ alert: a, track, now, onClose, onTrack, onAcked }:
     return () => {
       live = false;
     };
-  }, [a.id, a.status]);
+  }, [a.id, a.status, unknown]);
 
   const act = async (body: TransitionBody) => {
     setBusy(true);
@@ -71,6 +74,12 @@ export function AlertDetail({ alert: a, track, now, onClose, onTrack, onAcked }:
   const r = a.reporter;
   const open = a.status !== 'resolved' && a.status !== 'cancelled';
   const canResolve = open && a.status !== 'new';
+  const steps = positionSteps(a, track);
+  const source = (s: TrackPoint['source']) => t(`source.${s}` as MessageKey);
+  // No position: no distances; every available unit may be sent.
+  const choices: { id: number; label: string }[] | null = unknown
+    ? units.filter((u) => u.available).map((u) => ({ id: u.id, label: u.call_sign }))
+    : (nearest?.map((n) => ({ id: n.unit.id, label: `${n.unit.call_sign} · ${formatDistance(n.distance_m)}` })) ?? null);
   return (
     <aside class="detail" aria-labelledby="detail-title" data-testid="detail">
       <header class="detail-head">
@@ -82,6 +91,12 @@ export function AlertDetail({ alert: a, track, now, onClose, onTrack, onAcked }:
         </button>
       </header>
       {a.silent && <p class="banner danger">{t('detail.silent')}</p>}
+      {unknown && (
+        <p class="banner danger" data-testid="detail-nopos">
+          {t('console.nopos.call')}:{' '}
+          <a href={`tel:${r.phone.replace(/\s/g, '')}`}>{r.phone}</a>
+        </p>
+      )}
       <dl class="facts">
         <dt>{t('detail.reporter')}</dt>
         <dd>{r.display_name} · {t(`role.${r.role}` as MessageKey)}</dd>
@@ -109,20 +124,38 @@ export function AlertDetail({ alert: a, track, now, onClose, onTrack, onAcked }:
         )}
         <dt>{t('detail.fix')}</dt>
         <dd data-testid="detail-fix">
-          {fixAge === null
+          {!a.last ? (
+            <strong class="nopos">{t('console.nopos')}</strong>
+          ) : fixAge === null
             ? t('detail.fix.value_noage', {
-                source: t(`source.${a.fix.source}` as MessageKey),
+                source: source(a.last.source),
                 acc: formatDistance(a.last.accuracy_m),
               })
             : t('detail.fix.value', {
-                source: t(`source.${a.fix.source}` as MessageKey),
+                source: source(a.last.source),
                 acc: formatDistance(a.last.accuracy_m),
                 age: formatAge(fixAge),
               })}
-          <br />
-          <small>
-            {a.last.lat.toFixed(5)}, {a.last.lon.toFixed(5)}
-          </small>
+          {a.last && (
+            <>
+              <br />
+              <small>
+                {a.last.lat.toFixed(5)}, {a.last.lon.toFixed(5)}
+              </small>
+            </>
+          )}
+        </dd>
+        <dt>{t('detail.steps')}</dt>
+        <dd>
+          <ol class="steps" data-testid="detail-steps">
+            {!a.fix && <li data-step="raised-none">{t('detail.step.raised.none')}</li>}
+            {steps.map((p) => (
+              <li key={`${p.kind}-${p.seq ?? 0}`} data-step={p.kind} data-source={p.source}>
+                {t(`detail.step.${p.kind}` as MessageKey)}: {t('detail.step.value', { source: source(p.source), acc: formatDistance(p.accuracy_m) })}{' '}
+                <small>{formatTime(p.fixed_at_ms)}</small>
+              </li>
+            ))}
+          </ol>
         </dd>
         <dt>{t('detail.received')}</dt>
         <dd>
@@ -167,19 +200,20 @@ export function AlertDetail({ alert: a, track, now, onClose, onTrack, onAcked }:
         {a.status === 'acknowledged' && (
           <div class="assign" data-testid="assign">
             <h3>{t('action.assign')}</h3>
-            {nearest === null && <p>…</p>}
-            {nearest?.length === 0 && <p>{t('action.no_units')}</p>}
-            {nearest?.map((n, i) => (
+            {unknown && <p>{t('action.assign.nopos')}</p>}
+            {choices === null && <p>…</p>}
+            {choices?.length === 0 && <p>{t('action.no_units')}</p>}
+            {choices?.map((c, i) => (
               <button
-                key={n.unit.id}
+                key={c.id}
                 type="button"
-                class={i === 0 ? 'btn-primary' : 'btn-plain'}
+                class={i === 0 && !unknown ? 'btn-primary' : 'btn-plain'}
                 disabled={busy}
-                data-testid={`assign-${n.unit.id}`}
-                onClick={() => void act({ to: 'dispatched', unit_id: n.unit.id })}
+                data-testid={`assign-${c.id}`}
+                onClick={() => void act({ to: 'dispatched', unit_id: c.id })}
               >
-                {i === 0 && `${t('action.suggested')}: `}
-                {n.unit.call_sign} · {formatDistance(n.distance_m)}
+                {i === 0 && !unknown && `${t('action.suggested')}: `}
+                {c.label}
               </button>
             ))}
           </div>

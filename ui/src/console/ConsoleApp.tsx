@@ -183,6 +183,7 @@ function Dashboard({ account, onLogout }: { account: Account; onLogout: () => vo
           <AlertDetail
             alert={sel}
             track={state.tracks[sel.id] ?? []}
+            units={unitList}
             now={now}
             onClose={() => setSelected(null)}
             onTrack={onTrack}

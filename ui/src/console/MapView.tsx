@@ -19,8 +19,11 @@ export function tileUrl(): string {
   return meta ?? 'https://tile.openstreetmap.org/{z}/{x}/{y}.png';
 }
 
-/** What a pin needs (the unit page has no raw first fix: its track starts at `last`). */
-export type MapAlert = Pick<AlertSummary, 'id' | 'kind' | 'status' | 'last'> & { fix?: Pick<AlertSummary['fix'], 'lat' | 'lon'> };
+/**
+ * What a pin needs (the unit page has no raw first fix: its track starts at
+ * `last`). An alert with no `last` has no pin until a position arrives.
+ */
+export type MapAlert = Pick<AlertSummary, 'id' | 'kind' | 'status' | 'last'> & { fix?: Pick<NonNullable<AlertSummary['fix']>, 'lat' | 'lon'> };
 
 interface Props {
   alerts: MapAlert[];
@@ -101,23 +104,26 @@ export function MapView({ alerts, tracks, units, selected, onSelect }: Props) {
     if (!m) return;
     const seen = new Set<AlertId>();
     for (const a of alerts) {
+      // No position yet ("ubicación desconocida"): no pin; the list says whom to call.
+      if (!a.last) continue;
+      const last = a.last;
       seen.add(a.id);
-      const pos: L.LatLngTuple = [a.last.lat, a.last.lon];
+      const pos: L.LatLngTuple = [last.lat, last.lon];
       const pts = (tracks[a.id] ?? []).map((p) => [p.lat, p.lon] as L.LatLngTuple);
-      const start = a.fix ?? a.last;
-      const path = pts.length ? [[start.lat, start.lon] as L.LatLngTuple, ...pts] : [];
-      const key = `${a.status}|${a.kind}|${a.id === selected}|${a.last.lat},${a.last.lon},${a.last.accuracy_m}|${path.length}`;
+      // Raised with no fix: the path starts at the first position that came.
+      const path = pts.length ? (a.fix ? [[a.fix.lat, a.fix.lon] as L.LatLngTuple, ...pts] : pts) : [];
+      const key = `${a.status}|${a.kind}|${a.id === selected}|${last.lat},${last.lon},${last.accuracy_m}|${path.length}`;
       const existing = alertLayers.current.get(a.id);
       if (existing) {
         if (existing.key === key) continue;
         existing.pin.setLatLng(pos).setIcon(pinIcon(a, a.id === selected));
-        existing.circle.setLatLng(pos).setRadius(a.last.accuracy_m);
+        existing.circle.setLatLng(pos).setRadius(last.accuracy_m);
         existing.circle.setStyle({ color: KIND_COLOR[a.kind] });
         existing.track.setLatLngs(path);
         existing.key = key;
         continue;
       }
-      const circle = L.circle(pos, { radius: a.last.accuracy_m, color: KIND_COLOR[a.kind], weight: 2, fillOpacity: 0.12 }).addTo(m);
+      const circle = L.circle(pos, { radius: last.accuracy_m, color: KIND_COLOR[a.kind], weight: 2, fillOpacity: 0.12 }).addTo(m);
       const track = L.polyline(path, { color: KIND_COLOR[a.kind], weight: 3, dashArray: '6 6' }).addTo(m);
       const pin = L.marker(pos, {
         icon: pinIcon(a, a.id === selected),
@@ -178,7 +184,7 @@ export function MapView({ alerts, tracks, units, selected, onSelect }: Props) {
   // Follow the selected alert.
   useEffect(() => {
     const a = alerts.find((x) => x.id === selected);
-    if (a && map.current) map.current.panTo([a.last.lat, a.last.lon]);
+    if (a?.last && map.current) map.current.panTo([a.last.lat, a.last.lon]);
   }, [selected]);
 
   return (

@@ -10,11 +10,12 @@ export function sinceReceivedMs(a: AlertSummary, now: number): number {
 }
 
 /**
- * How long ago the newest fix was measured, in ms, or null when its time
- * cannot be trusted: on a flagged alert it may come from the wrong clock.
+ * How long ago the newest fix was measured, in ms, or null when there is
+ * none or its time cannot be trusted: on a flagged alert it may come from the
+ * wrong clock.
  */
 export function fixAgeMs(a: AlertSummary, now: number): number | null {
-  return a.clock_suspect ? null : now - a.last.fixed_at_ms;
+  return a.clock_suspect || !a.last ? null : now - a.last.fixed_at_ms;
 }
 
 /** Whether to show the small "hora del teléfono incorrecta" note. */

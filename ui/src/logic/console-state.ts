@@ -2,11 +2,13 @@
 // live stream. Alert merges are idempotent and newest-wins (by
 // updated_at_ms, and by fix time for the pin), so replayed events
 // (Last-Event-ID), a snapshot taken after a reconnect, and events arriving
-// out of order all end in the same complete state.
+// out of order all end in the same complete state. An alert may carry no
+// position (protocol v2: `fix` and `last` absent, "ubicación desconocida")
+// until a refined or tracked position arrives on the stream.
 
-import type { AlertId } from '../api/types';
+import type { AlertId, FixSource } from '../api/types';
 import { isTerminal } from '../api/types';
-import type { AlertSummary, PositionEvent, StatusEvent, StreamEvent, UnitView } from '../api/console-types';
+import type { AlertSummary, LastFix, PositionEvent, StatusEvent, StreamEvent, UnitView } from '../api/console-types';
 
 export type Connection = 'connecting' | 'live' | 'reconnecting';
 
@@ -16,6 +18,9 @@ export interface TrackPoint {
   lon: number;
   accuracy_m: number;
   fixed_at_ms: number;
+  source: FixSource;
+  /** The refined position of an alert raised before a good fix. */
+  refines?: boolean;
 }
 
 export interface ConsoleState {
@@ -35,12 +40,25 @@ export type ConsoleAction =
   | { type: 'event'; id?: string; event: StreamEvent }
   | { type: 'connection'; connection: Connection };
 
+/** The newer of two positions; an absent one is older than any. */
+function newer(a: LastFix | undefined, b: LastFix | undefined): LastFix | undefined {
+  if (!a) return b;
+  if (!b) return a;
+  return a.fixed_at_ms > b.fixed_at_ms ? a : b;
+}
+
 function mergeAlert(old: AlertSummary | undefined, next: AlertSummary): AlertSummary {
   if (!old) return next;
   const base = next.updated_at_ms >= old.updated_at_ms ? next : old;
-  // A status change must not move the pin back to an older position.
-  const last = old.last.fixed_at_ms > next.last.fixed_at_ms ? old.last : next.last;
-  return base.last === last ? base : { ...base, last };
+  // A status change must not move the pin back to an older position, nor
+  // take away a position the stream already brought.
+  const last = newer(old.last, next.last);
+  const fix = base.fix ?? old.fix ?? next.fix;
+  if (base.last === last && base.fix === fix) return base;
+  const merged: AlertSummary = { ...base };
+  if (last) merged.last = last;
+  if (fix) merged.fix = fix;
+  return merged;
 }
 
 function applyStatus(old: AlertSummary | undefined, e: StatusEvent): AlertSummary | undefined {
@@ -55,16 +73,19 @@ function withPoints(s: ConsoleState, alertId: AlertId, points: PositionEvent[]):
   const bySeq = new Map<number, TrackPoint>();
   for (const p of s.tracks[alertId] ?? []) bySeq.set(p.seq, p);
   for (const p of points) {
-    const { lat, lon, accuracy_m, fixed_at_ms } = p.fix;
-    bySeq.set(p.seq, { seq: p.seq, lat, lon, accuracy_m, fixed_at_ms });
+    const { lat, lon, accuracy_m, fixed_at_ms, source } = p.fix;
+    const point: TrackPoint = { seq: p.seq, lat, lon, accuracy_m, fixed_at_ms, source };
+    if (p.refines) point.refines = true;
+    bySeq.set(p.seq, point);
   }
   const track = [...bySeq.values()].sort((a, b) => a.seq - b.seq);
   let alerts = s.alerts;
   const a = alerts[alertId];
   const newest = track.reduce<TrackPoint | undefined>((b, p) => (!b || p.fixed_at_ms > b.fixed_at_ms ? p : b), undefined);
-  if (a && newest && newest.fixed_at_ms > a.last.fixed_at_ms) {
-    const { lat, lon, accuracy_m, fixed_at_ms } = newest;
-    alerts = { ...alerts, [alertId]: { ...a, last: { lat, lon, accuracy_m, fixed_at_ms } } };
+  // The pin appears (an alert raised with no position) or moves.
+  if (a && newest && (!a.last || newest.fixed_at_ms > a.last.fixed_at_ms)) {
+    const { lat, lon, accuracy_m, fixed_at_ms, source } = newest;
+    alerts = { ...alerts, [alertId]: { ...a, last: { lat, lon, accuracy_m, fixed_at_ms, source } } };
   }
   return { ...s, alerts, tracks: { ...s.tracks, [alertId]: track } };
 }
@@ -118,9 +139,46 @@ const GROUP: Record<AlertSummary['status'], number> = {
   cancelled: 2,
 };
 
-/** The list: unacknowledged first, then open, then closed; newest first in each. */
+/** No position known yet: no pin, the operator calls the reporter ("ubicación desconocida"). */
+export function positionUnknown(a: Pick<AlertSummary, 'last'>): boolean {
+  return !a.last;
+}
+
+/**
+ * The list: open alerts with no position first (they have no pin: only a
+ * call finds the person), then unacknowledged, then open, then closed;
+ * within each, unacknowledged before open and newest first.
+ */
 export function sortedAlerts(s: ConsoleState): AlertSummary[] {
-  return Object.values(s.alerts).sort((x, y) => GROUP[x.status] - GROUP[y.status] || y.received_at_ms - x.received_at_ms);
+  const top = (a: AlertSummary) => (positionUnknown(a) && !isTerminal(a.status) ? 0 : 1);
+  return Object.values(s.alerts).sort((x, y) => top(x) - top(y) || GROUP[x.status] - GROUP[y.status] || y.received_at_ms - x.received_at_ms);
+}
+
+export type StepKind = 'raised' | 'refined' | 'tracked';
+
+/** One position the console knows for an alert: where it came from and how good it is. */
+export interface PositionStep {
+  kind: StepKind;
+  seq?: number;
+  lat: number;
+  lon: number;
+  accuracy_m: number;
+  fixed_at_ms: number;
+  source: FixSource;
+}
+
+/** The alert's positions in the phone's order: the raised fix (if any), then each refined or tracked one. */
+export function positionSteps(a: Pick<AlertSummary, 'fix'>, track: TrackPoint[]): PositionStep[] {
+  const steps: PositionStep[] = [];
+  if (a.fix) {
+    const { lat, lon, accuracy_m, fixed_at_ms, source } = a.fix;
+    steps.push({ kind: 'raised', lat, lon, accuracy_m, fixed_at_ms, source });
+  }
+  for (const p of track) {
+    const { seq, lat, lon, accuracy_m, fixed_at_ms, source } = p;
+    steps.push({ kind: p.refines ? 'refined' : 'tracked', seq, lat, lon, accuracy_m, fixed_at_ms, source });
+  }
+  return steps;
 }
 
 /** Alerts nobody has acknowledged yet: the alarm sounds while any exist. */

@@ -96,3 +96,43 @@ export function distanceM(a: { lat: number; lon: number }, b: { lat: number; lon
   const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLon / 2) ** 2;
   return 2 * R * Math.asin(Math.min(1, Math.sqrt(h)));
 }
+
+/** A fix this accurate (and live) is good: the refinement takes the first one (core good_accuracy_m). */
+export const GOOD_ACCURACY_M = 50;
+/** The refinement window after the tap (core fix_deadline): the SOS never waits for it. */
+export const REFINE_WINDOW_MS = 8_000;
+
+function isLive(f: Fix): boolean {
+  return f.source === 'gps' || f.source === 'network' || f.source === 'fused';
+}
+
+/** A live fix measured at most FRESH_MAX_AGE_MS ago. */
+export function isFresh(f: Fix, now: number): boolean {
+  return isLive(f) && refuseFix(f) === null && now - f.fixed_at_ms <= FRESH_MAX_AGE_MS;
+}
+
+export function isGood(f: Fix): boolean {
+  return isLive(f) && f.accuracy_m <= GOOD_ACCURACY_M;
+}
+
+export type Refinement = { use: Fix } | 'wait' | 'nothing';
+
+/**
+ * During the refinement window after the tap (as core's fix::refinement):
+ * the first good fresh fix that improves on what the alert carries (`raised`,
+ * absent for an SOS sent with no position), or once the window has passed
+ * the best fresh one that improves on it, or nothing.
+ */
+export function refinement(best: Fix | null, raised: Fix | undefined, now: number, windowPassed: boolean): Refinement {
+  const fresh = best && isFresh(best, now) ? best : null;
+  const improves = (f: Fix) => {
+    if (raised && isGood(raised)) return false;
+    if (raised && isLive(raised)) return f.accuracy_m < raised.accuracy_m;
+    // Anything fresh beats a last known fix, a registered place or nothing.
+    return true;
+  };
+  if (fresh && isGood(fresh) && improves(fresh)) return { use: fresh };
+  if (!windowPassed) return 'wait';
+  if (fresh && improves(fresh)) return { use: fresh };
+  return 'nothing';
+}

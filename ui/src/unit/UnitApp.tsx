@@ -163,8 +163,16 @@ function Patrol({ data, account, onLogout }: { data: UnitData; account: Account;
               <strong>{assigned.reporter.display_name}</strong> · <a href={`tel:${assigned.reporter.phone.replace(/\s/g, '')}`}>{assigned.reporter.phone}</a>
               {assigned.reporter.plate && <span class="plate"> · {assigned.reporter.plate}</span>}
               <br />
-              {t(`status.${assigned.status}` as MessageKey)} · {t('patrol.since', { age: formatAge(now - assigned.received_at_ms) })} · ±{formatDistance(assigned.last.accuracy_m)}
-              {myPos && <> · {formatDistance(distanceM(myPos, assigned.last))}</>}
+              {t(`status.${assigned.status}` as MessageKey)} · {t('patrol.since', { age: formatAge(now - assigned.received_at_ms) })} ·{' '}
+              {assigned.last ? (
+                <>
+                  ±{formatDistance(assigned.last.accuracy_m)}
+                  {myPos && <> · {formatDistance(distanceM(myPos, assigned.last))}</>}
+                </>
+              ) : (
+                // No position yet: the phone number above is the way to find the person.
+                <strong data-testid="assigned-nopos">{t('console.nopos')}</strong>
+              )}
             </p>
             {assigned.silent && <p class="banner danger">{t('detail.silent')}</p>}
             <div class="patrol-actions">
@@ -173,9 +181,11 @@ function Patrol({ data, account, onLogout }: { data: UnitData; account: Account;
                   {t('patrol.accept')}
                 </button>
               )}
-              <a class="btn-primary big nav" href={`geo:${assigned.last.lat},${assigned.last.lon}?q=${assigned.last.lat},${assigned.last.lon}(Auxilio)`}>
-                {t('patrol.navigate')}
-              </a>
+              {assigned.last && (
+                <a class="btn-primary big nav" href={`geo:${assigned.last.lat},${assigned.last.lon}?q=${assigned.last.lat},${assigned.last.lon}(Auxilio)`}>
+                  {t('patrol.navigate')}
+                </a>
+              )}
               {assigned.status === 'dispatched' && (
                 <button type="button" class="btn-plain big" onClick={() => void act({ to: 'en_route' })}>
                   {t('action.en_route')}
