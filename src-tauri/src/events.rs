@@ -11,6 +11,10 @@ use crate::state::AppState;
 
 /// Payload: one `CoreEvent` (`{"type": "queued", "alert_id": …}`, …).
 pub const EVENT_CORE: &str = "auxilio://core-event";
+/// Payload: one `sms::SmsNotice` (`{"type": "sms_sending" | "sms_failed",
+/// "alert_id": …}`): the app is sending an alert's SMS fallback itself
+/// (Android), or could not, and leaves it to the person.
+pub const EVENT_SMS: &str = "auxilio://sms-send";
 /// Payload: `{ "code": "…" }`, from an `auxilio://enroll?code=…` link.
 pub const EVENT_ENROLL_LINK: &str = "auxilio://enroll-link";
 /// Payload: one `unit::Assignment`: an alert newly dispatched to this unit.
@@ -87,7 +91,8 @@ fn open_alert_reasons(state: &AppState) -> Vec<Reason> {
 }
 
 /// What the shell itself does on an event: location while an alert is open,
-/// a haptic confirmation of the send (never for a silent alert).
+/// a haptic confirmation of the send (never for a silent alert), and the
+/// SMS fallback (sent by the app on Android, before the web view hears of it).
 fn react<R: Runtime>(app: &AppHandle<R>, event: &CoreEvent) {
     let state = app.state::<AppState>();
     match event {
@@ -109,6 +114,9 @@ fn react<R: Runtime>(app: &AppHandle<R>, event: &CoreEvent) {
                     state.location.set(app, &state.core, reason, false);
                 }
             }
+        }
+        CoreEvent::SmsFallback { alert_id, to, text } => {
+            crate::sms::on_fallback(app, *alert_id, to, text);
         }
         _ => {}
     }

@@ -10,7 +10,8 @@
 //! responder API client, its saved login, the live stream it follows and
 //! `unit::duty`, a unit's shift: position reports and assignments),
 //! [`keepalive`] (the Android foreground service during an SOS or a shift),
-//! [`battery`] (the level an alert carries), [`settings`].
+//! [`battery`] (the level an alert carries), [`sms`] (the SMS fallback:
+//! sent by the app on Android, a link elsewhere), [`settings`].
 
 pub mod battery;
 pub mod command_names;
@@ -22,6 +23,7 @@ pub mod feedback;
 pub mod keepalive;
 pub mod location;
 pub mod settings;
+pub mod sms;
 pub mod state;
 pub mod unit;
 
@@ -96,6 +98,7 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>) -> Builder<R> {
 pub fn init<R: Runtime>(app: &tauri::AppHandle<R>, startup: Startup) -> Result<(), Error> {
     let state = AppState::open(app, startup)?;
     app.manage(state);
+    app.manage(sms::SmsSender::default());
     events::forward(app.clone());
     Ok(())
 }
@@ -159,7 +162,8 @@ pub fn run() {
         .plugin(tauri_plugin_geolocation::init())
         .plugin(tauri_plugin_haptics::init())
         .plugin(tauri_plugin_barcode_scanner::init())
-        .plugin(tauri_plugin_auxilio_keepalive::init());
+        .plugin(tauri_plugin_auxilio_keepalive::init())
+        .plugin(tauri_plugin_auxilio_sms::init());
     let builder = app_builder(builder)
         .setup(move |app| {
             init(app.handle(), startup)?;

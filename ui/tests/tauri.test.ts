@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CMD, EVT, TauriCitizenData } from '../src/citizen/tauri';
+import { openSmsLink } from '../src/citizen/sms';
 import type { CoreEvent } from '../src/logic/progress';
 import { clearFakeTauri, fakeTauri } from './fake-tauri';
 
@@ -61,9 +62,22 @@ describe('Tauri data layer', () => {
     await new Promise((r) => setTimeout(r, 10));
     t.emit(EVT.core, { type: 'queued', alert_id: 'a' });
     t.emit('other', { type: 'sent', alert_id: 'a' });
-    expect(got).toEqual([{ type: 'queued', alert_id: 'a' }]);
+    t.emit(EVT.sms, { type: 'sms_sending', alert_id: 'a' });
+    expect(got).toEqual([
+      { type: 'queued', alert_id: 'a' },
+      { type: 'sms_sending', alert_id: 'a' },
+    ]);
     off();
     await new Promise((r) => setTimeout(r, 10));
-    expect(t.unregistered).toEqual([7]);
+    expect(t.unregistered).toEqual([7, 7]);
+  });
+
+  it('opens an sms: link through the shell, not the web view', async () => {
+    const t = fakeTauri({ [CMD.openLink]: () => null });
+    let prevented = false;
+    openSmsLink('sms:+51944123456?body=AUX1%20x', { preventDefault: () => (prevented = true) } as unknown as Event);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(prevented).toBe(true);
+    expect(t.calls).toEqual([['open_link', { url: 'sms:+51944123456?body=AUX1%20x' }]]);
   });
 });

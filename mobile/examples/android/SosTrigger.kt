@@ -47,6 +47,29 @@ class SosTrigger(private val core: AuxilioCore) {
         scope.launch { core.alert(alertId)?.let(onStatus) }
         return handle
     }
+
+    /**
+     * The SMS fallback: core emits [CoreEvent.SmsFallback] when the server
+     * has not received the alert in time. Sends its text to its number and
+     * tells core (`smsFallbackSent`) only once the platform reported the SMS
+     * sent; otherwise core is told nothing and the person sends it (an
+     * `sms:` link with the same number and text). Returns whether it went.
+     */
+    suspend fun sendSmsFallback(event: CoreEvent.SmsFallback, sender: SmsSender): Boolean {
+        if (!sender.send(event.to, event.text)) return false
+        core.smsFallbackSent(event.alertId)
+        return true
+    }
+}
+
+/**
+ * Sends one SMS. Answers true only when the platform reported it sent
+ * (Android: the sent PendingIntent's broadcast with `Activity.RESULT_OK`);
+ * false for no permission, no signal, no report in time. The Android
+ * implementation with `SmsManager` is in SmsFallbackSender.kt.
+ */
+interface SmsSender {
+    suspend fun send(to: String, text: String): Boolean
 }
 
 /** The alert an event is about, or null for queue-wide events. */

@@ -28,13 +28,17 @@ pub async fn profile(state: State<'_, AppState>) -> Result<Option<Profile>> {
     Ok(state.core.profile())
 }
 
+/// Enrolls, then (Android) asks for the SMS permission of the SMS fallback.
 #[tauri::command]
-pub async fn enroll(
+pub async fn enroll<R: Runtime>(
+    app: AppHandle<R>,
     state: State<'_, AppState>,
     code: String,
     profile: Profile,
 ) -> Result<EnrollResponse> {
-    Ok(state.core.enroll(&code, profile).await?)
+    let answer = state.core.enroll(&code, profile).await?;
+    crate::sms::ask_permission(&app);
+    Ok(answer)
 }
 
 /// Keeps the profile without enrolling (offline at first start).

@@ -76,6 +76,7 @@ pub fn app_in(server: &url::Url, data_dir: &Path) -> TestApp {
     let (tx, events) = mpsc::channel();
     for name in [
         auxilio_app_lib::events::EVENT_CORE,
+        auxilio_app_lib::events::EVENT_SMS,
         auxilio_app_lib::events::EVENT_UNIT_ASSIGNMENT,
         auxilio_app_lib::events::EVENT_ENROLL_LINK,
         auxilio_app_lib::events::EVENT_UNIT_SESSION_ENDED,

@@ -1,5 +1,6 @@
 import { formatDistance, t, type MessageKey } from '../i18n';
 import { timeline, type Progress, type Step } from '../logic/progress';
+import { openSmsLink, smsNotice } from './sms';
 import { wedgedNotice, withoutSent } from './wedged';
 
 function label(s: Step): string {
@@ -10,6 +11,8 @@ function label(s: Step): string {
 export function Timeline({ progress, centralNumber }: { progress: Progress; centralNumber?: string }) {
   const steps = withoutSent(progress, timeline(progress));
   const wedged = wedgedNotice(progress, centralNumber ?? progress.smsTo);
+  const sms = smsNotice(progress);
+  const smsLink = sms?.state === 'due' ? sms.link : undefined;
   return (
     <section class="timeline" aria-labelledby="tl-title">
       <h2 id="tl-title">{t('timeline.title')}</h2>
@@ -43,8 +46,22 @@ export function Timeline({ progress, centralNumber }: { progress: Progress; cent
           </p>
         </div>
       )}
-      {progress.sms === 'due' && <p class="banner warn">{t('sms.due', { to: progress.smsTo ?? '' })}</p>}
-      {progress.sms === 'sent' && <p class="banner info">{t('sms.sent')}</p>}
+      {sms && (
+        <div class={`banner ${sms.state === 'sent' ? 'info' : 'warn'}`} role="status" data-testid="sms" data-state={sms.state}>
+          <p>{sms.text}</p>
+          {smsLink && (
+            <a
+              class="btn-danger"
+              data-testid="sms-link"
+              href={smsLink.href}
+              onClick={(e) => openSmsLink(smsLink.href, e)}
+              style={{ display: 'block', minHeight: '56px', lineHeight: '32px', fontSize: '1.2rem', textAlign: 'center', textDecoration: 'none', borderRadius: '10px' }}
+            >
+              {smsLink.label}
+            </a>
+          )}
+        </div>
+      )}
     </section>
   );
 }

@@ -8,6 +8,7 @@ import type { CoreEvent } from '../logic/progress';
 import type { CitizenData, DataError, LocalAlertSummary, SosRequest } from './data';
 import { isDataError } from './data';
 import { tauri } from '../api/tauri-ipc';
+import { OPEN_LINK_CMD } from './sms';
 
 export { inTauri } from '../api/tauri-ipc';
 
@@ -23,13 +24,16 @@ export const CMD = {
   smsFallbackSent: 'sms_fallback_sent',
   armLocation: 'arm_location',
   connectivityRestored: 'connectivity_restored',
+  openLink: OPEN_LINK_CMD,
   // Patrol unit
   unitReport: 'unit_report',
 } as const;
 
-/** Tauri event names. The payload of CORE_EVENT is one CoreEvent. */
+/** Tauri event names. The payload of `core` is one CoreEvent; of `sms`, the
+ *  shell's own `sms_sending` / `sms_failed` notice (same shape). */
 export const EVT = {
   core: 'auxilio://core-event',
+  sms: 'auxilio://sms-send',
 } as const;
 
 function asDataError(e: unknown): DataError {
@@ -79,18 +83,21 @@ export class TauriCitizenData implements CitizenData {
   connectivityRestored(): Promise<void> {
     return this.call(CMD.connectivityRestored);
   }
+  /** Core events and the shell's SMS notices, to one listener. */
   subscribe(listener: (e: CoreEvent) => void): () => void {
-    let unlisten: (() => void) | null = null;
+    const unlisten: (() => void)[] = [];
     let stopped = false;
-    void this.api.then(({ listen }) =>
-      listen<CoreEvent>(EVT.core, (e) => listener(e.payload)).then((u) => {
-        if (stopped) u();
-        else unlisten = u;
-      }),
-    );
+    void this.api.then(({ listen }) => {
+      for (const name of [EVT.core, EVT.sms]) {
+        void listen<CoreEvent>(name, (e) => listener(e.payload)).then((u) => {
+          if (stopped) u();
+          else unlisten.push(u);
+        });
+      }
+    });
     return () => {
       stopped = true;
-      unlisten?.();
+      for (const u of unlisten.splice(0)) u();
     };
   }
 }

@@ -61,9 +61,11 @@ export const en: Record<MessageKey, string> = {
   'net.offline': 'Offline. {n} alert(s) queued: they will be sent when the signal returns.',
   'net.offline.none': 'Offline. Your alert will be sent when the signal returns.',
   'net.queue': '{n} sending pending',
-  'sms.due': 'No answer from the server: sending the alert by SMS to {to}.',
+  'sms.due': 'No answer from the server: send the alert by SMS.',
   'sms.sent': 'Alert also sent by SMS.',
   'sms.note': 'Without internet, the app sends the alert by SMS.',
+  'sms.sending': 'No answer from the server: sending the alert by SMS…',
+  'sms.link': 'Send SMS to the centre',
 
   'silent.title': 'Notes',
   'silent.saved': 'Saved',

@@ -63,9 +63,11 @@ export const es = {
   'net.offline': 'Sin conexión. {n} alerta(s) en cola: se enviarán solas al volver la señal.',
   'net.offline.none': 'Sin conexión. Tu alerta se enviará sola al volver la señal.',
   'net.queue': '{n} envío(s) pendientes',
-  'sms.due': 'Sin respuesta del servidor: se envía la alerta por SMS al {to}.',
+  'sms.due': 'Sin respuesta del servidor: envíe la alerta por SMS.',
   'sms.sent': 'Alerta enviada también por SMS.',
   'sms.note': 'Si no hay internet, la app envía la alerta por SMS.',
+  'sms.sending': 'Sin respuesta del servidor: enviando la alerta por SMS…',
+  'sms.link': 'Enviar SMS a la central',
 
   // Silent screen (must not look like an alarm)
   'silent.title': 'Notas',

@@ -19,6 +19,10 @@ export interface Progress {
   sms?: 'due' | 'sent';
   /** Where the SMS fallback goes. */
   smsTo?: string;
+  /** The SMS fallback's signed text (prefilled in the `sms:` link). */
+  smsText?: string;
+  /** The app is sending the SMS itself (Android) and has not failed. */
+  smsSending?: boolean;
 }
 
 export function newProgress(alertId: AlertId): Progress {
@@ -57,7 +61,11 @@ export type CoreEvent =
   | { type: 'sms_fallback_sent'; alert_id: AlertId }
   | { type: 'tracking_stopped' | 'sms_fallback_not_needed' | 'position_refined'; alert_id: AlertId }
   | { type: 'wedged'; alert_id: AlertId; item: string; reason: string }
-  | { type: 'queue_changed'; pending: number };
+  | { type: 'queue_changed'; pending: number }
+  // The shell's own notices about the SMS fallback (auxilio://sms-send),
+  // delivered with the core events by the Tauri data layer.
+  | { type: 'sms_sending'; alert_id: AlertId }
+  | { type: 'sms_failed'; alert_id: AlertId; reason: string };
 
 export function applyCoreEvent(p: Progress, e: CoreEvent): Progress {
   if (!('alert_id' in e) || e.alert_id !== p.alertId) return p;
@@ -76,9 +84,13 @@ export function applyCoreEvent(p: Progress, e: CoreEvent): Progress {
     case 'cancelled':
       return { ...p, cancelled: true };
     case 'sms_fallback':
-      return p.sms === 'sent' ? p : { ...p, sms: 'due', smsTo: e.to };
+      return p.sms === 'sent' ? p : { ...p, sms: 'due', smsTo: e.to, smsText: e.text };
     case 'sms_fallback_sent':
-      return { ...p, sms: 'sent' };
+      return { ...p, sms: 'sent', smsSending: false };
+    case 'sms_sending':
+      return p.sms === 'sent' ? p : { ...p, smsSending: true };
+    case 'sms_failed':
+      return { ...p, smsSending: false };
     case 'wedged':
       return { ...p, wedged: e.reason };
     case 'tracking_stopped':
