@@ -75,10 +75,8 @@ fn valid(fix: &Fix) -> bool {
 
 /// A live provider's fix, valid, and at most `fresh_max_age` old.
 pub(crate) fn is_fresh(fed: &Fed, now_mono_ms: i64, policy: &FixPolicy) -> bool {
-    matches!(
-        fed.fix.source,
-        FixSource::Gps | FixSource::Network | FixSource::Fused
-    ) && valid(&fed.fix)
+    is_live(&fed.fix)
+        && valid(&fed.fix)
         && age_ms(fed, now_mono_ms, policy).is_some_and(|age| age <= policy.fresh_max_age_ms)
 }
 

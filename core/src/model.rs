@@ -99,6 +99,13 @@ pub struct LocalAlert {
     pub wedged_reason: Option<String>,
 }
 
+impl LocalAlert {
+    /// Neither cancelled by the person nor closed by the server.
+    pub fn is_open(&self) -> bool {
+        !self.cancel_requested && !self.status.is_some_and(|s| s.is_terminal())
+    }
+}
+
 /// What `wait_drained` found once nothing was queued or in flight.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DrainReport {

@@ -2,7 +2,7 @@
 //! events the shell emits. The names are the contract with the UI
 //! (`ui/src/citizen/tauri.ts`, `EVT`).
 
-use auxilio_core::{AlertStatus, CoreEvent};
+use auxilio_core::CoreEvent;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tokio::sync::broadcast::error::RecvError;
 
@@ -71,22 +71,12 @@ pub fn forward<R: Runtime>(app: AppHandle<R>) {
 
 /// Why the open alerts of this phone need positions: `Sos` for a loud one,
 /// `SilentSos` for a silent one.
-fn open_alert_reasons(state: &AppState) -> Vec<Reason> {
+pub(crate) fn open_alert_reasons(state: &AppState) -> Vec<Reason> {
     let list = state.core.alerts().unwrap_or_default();
-    let open = list
-        .iter()
-        .filter(|a| !a.cancel_requested && !a.status.is_some_and(AlertStatus::is_terminal));
-    let (mut loud, mut silent) = (false, false);
-    for a in open {
-        if a.silent {
-            silent = true;
-        } else {
-            loud = true;
-        }
-    }
-    [(loud, Reason::Sos), (silent, Reason::SilentSos)]
+    [(false, Reason::Sos), (true, Reason::SilentSos)]
         .into_iter()
-        .filter_map(|(on, r)| on.then_some(r))
+        .filter(|(silent, _)| list.iter().any(|a| a.is_open() && a.silent == *silent))
+        .map(|(_, reason)| reason)
         .collect()
 }
 

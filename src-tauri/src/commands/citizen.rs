@@ -164,17 +164,8 @@ pub async fn raise_sos<R: Runtime>(
     state
         .location
         .set(&app, &state.core, Reason::Countdown, false);
-    if result.is_err() {
-        let open = state.core.alerts().is_ok_and(|l| {
-            l.iter().any(|a| {
-                a.silent == req.silent
-                    && !a.cancel_requested
-                    && !a.status.is_some_and(AlertStatus::is_terminal)
-            })
-        });
-        if !open {
-            state.location.set(&app, &state.core, reason, false);
-        }
+    if result.is_err() && !crate::events::open_alert_reasons(&state).contains(&reason) {
+        state.location.set(&app, &state.core, reason, false);
     }
     Ok(result?)
 }
